@@ -1,0 +1,93 @@
+"""The table's derivative formulas compiled over Values, for higher-order gradients.
+
+The forward pass stores each local derivative as a float: enough for a first-order
+backward pass. ``grad(..., create_graph=True)`` needs them as Values instead, so that the
+gradient is itself a graph that can be differentiated again. The very same formula text
+is compiled here with every name bound to its Value meaning: ``cos`` is the ``cos``
+primitive, ``reciprocal(y)`` is the ``reciprocal`` primitive, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Primitive
+from .value import _MANY, Value
+
+
+def _on_values(name: str, method: str) -> Callable:
+    """The primitive ``name`` as a function of Values or floats (floats give a float)."""
+    float_fn = FLOAT_FUNCTIONS.get(name)
+
+    def apply(x, *rest):
+        if not isinstance(x, Value):
+            if not any(isinstance(r, Value) for r in rest) and float_fn is not None:
+                return float_fn(x, *rest)
+            x = Value(x)
+        return getattr(x, method)(*rest)
+
+    apply.__name__ = name
+    return apply
+
+
+def _xlogy(a, b):
+    if (a.data if isinstance(a, Value) else a) == 0.0:
+        return 0.0
+    log_b = b.log() if isinstance(b, Value) else math.log(b)
+    return a * log_b
+
+
+def _ipow(a, b):
+    # 0 to a negative power is inf (the float rule), reached through reciprocal so that it
+    # stays differentiable instead of raising as Python's 0.0 ** -1 does.
+    if (a.data if isinstance(a, Value) else a) == 0.0 and (
+        b.data if isinstance(b, Value) else b
+    ) < 0:
+        return (a**-b).reciprocal() if isinstance(a, Value) else math.inf
+    return a**b
+
+
+# The derivative helpers whose float versions live in the table module, over Values.
+_VALUE_HELPERS: dict[str, object] = {"ipow": _ipow, "xlogy": _xlogy, "real_pow": lambda a, b: a**b}
+
+_compiled: dict[str, tuple[Callable, Callable | None]] = {}
+
+
+def _compile(p: Primitive) -> tuple[Callable, Callable | None]:
+    namespace = {**FLOAT_FUNCTIONS, **p.functions, **_VALUE_HELPERS}
+    for q in PRIMITIVES.values():
+        if not (q.method or q.name).startswith("__"):
+            namespace[q.name] = _on_values(q.name, q.method or q.name)
+    rules = []
+    for formula in (p.dx, p.dy):
+        if formula is None:
+            rules.append(None)
+            continue
+        src = f"lambda x, y, out: {formula}"
+        rules.append(eval(compile(src, f"<d {p.name}>", "eval"), namespace))  # noqa: S307
+    return rules[0], rules[1]
+
+
+def forget(name: str) -> None:
+    """Drop compiled rules (a primitive was added or redefined)."""
+    _compiled.clear()
+
+
+def local_derivatives(node: Value) -> list[tuple[Value, object]]:
+    """(operand, d node / d operand) for each Value operand, the derivatives as Values."""
+    p = node._op
+    if node._dy is _MANY:
+        flat = [v for g in node._y for v in g]
+        partials = p.partials(*node._y)
+        return [(v, d) for v, d in zip(flat, partials) if isinstance(v, Value)]
+    rules = _compiled.get(p.name)
+    if rules is None:
+        rules = _compiled[p.name] = _compile(p)
+    x, y = node._x, node._y
+    out = []
+    if node._dx is not None:
+        out.append((x, rules[0](x, y, node)))
+    if node._dy is not None:
+        out.append((y, rules[1](x, y, node)))
+    return out

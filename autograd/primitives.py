@@ -1,0 +1,191 @@
+"""The primitive table: every operation the engine knows, with its local derivatives.
+
+Each row gives a primitive's forward formula and the partial derivative of its output with
+respect to each operand, as Python expressions over the operand names ``x`` (and ``y``) and
+the result ``out``. The same text is compiled twice:
+
+* over floats, into the ``Value`` methods (the fast first-order path), with the names below
+  bound to the float functions in ``FLOAT_FUNCTIONS``;
+* over Values, for ``grad(..., create_graph=True)``, with every primitive name bound to the
+  primitive itself, so a derivative is itself a differentiable expression.
+
+Nothing else in the engine names a primitive: adding one is adding a row.
+
+>>> PRIMITIVES["tanh"].dx
+'1.0 - out * out'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+INF = math.inf
+
+
+# Float helpers the formulas may call. The derivative helpers follow IEEE rules (inf, not an
+# exception) because a derivative that is infinite at a point is an answer, not an error.
+def sigmoid(x: float) -> float:
+    """Logistic function, written so neither branch overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def softplus(x: float) -> float:
+    """log(1 + e^x) without overflow for large x or loss of precision for very negative x."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def real_pow(x: float, y: float) -> float:
+    """``x ** y`` as Python computes it, but never a complex number."""
+    out = x**y
+    if type(out) is complex:
+        raise ValueError("negative number cannot be raised to a fractional power")
+    return float(out)
+
+
+def reciprocal(x: float) -> float:
+    """1/x with IEEE semantics: +-inf at +-0 instead of ZeroDivisionError (as torch.reciprocal)."""
+    return 1.0 / x if x else math.copysign(INF, x)
+
+
+def ipow(x: float, y: float) -> float:
+    """x ** y with IEEE semantics: inf for 0 to a negative power, nan for a complex result."""
+    try:
+        out = x**y
+    except ZeroDivisionError:
+        return INF
+    return out if type(out) is float else math.nan
+
+
+def xlogy(a: float, b: float) -> float:
+    """a * log(b), taken as 0 where a is 0 (so d(x^y)/dy at x = 0 is 0, as in PyTorch)."""
+    if a == 0.0:
+        return 0.0
+    return a * (math.log(b) if b > 0.0 else (-INF if b == 0.0 else math.nan))
+
+
+def sin(x: float) -> float:
+    """math.sin, but nan (as IEEE says) rather than ValueError at +-inf."""
+    return math.sin(x) if x - x == 0.0 else math.nan
+
+
+def cos(x: float) -> float:
+    """math.cos, but nan (as IEEE says) rather than ValueError at +-inf."""
+    return math.cos(x) if x - x == 0.0 else math.nan
+
+
+#: The float meaning of every name a formula may use.
+FLOAT_FUNCTIONS: dict[str, object] = {
+    "exp": math.exp,
+    "log": math.log,
+    "log1p": math.log1p,
+    "tanh": math.tanh,
+    "sin": sin,
+    "cos": cos,
+    "sqrt": math.sqrt,
+    "abs": abs,
+    "sigmoid": sigmoid,
+    "softplus": softplus,
+    "real_pow": real_pow,
+    "reciprocal": reciprocal,
+    "ipow": ipow,
+    "xlogy": xlogy,
+}
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One row of the table.
+
+    ``forward`` computes ``out`` from the operands; ``dx`` and ``dy`` are d(out)/dx and
+    d(out)/dy. ``method`` is how a user reaches it on a ``Value`` (an operator's dunder name,
+    or a method name; the primitive's own name by default). ``default`` is the default of the
+    second operand where the method makes it optional (``leaky_relu``'s slope). ``kinks``
+    lists the values of ``x`` where the derivative jumps (the engine then uses PyTorch's
+    choice, written in ``dx``). ``functions`` adds float functions that the formulas call,
+    for primitives defined outside this file.
+    """
+
+    name: str
+    forward: str
+    dx: str
+    dy: str | None = None
+    method: str = ""
+    default: float | None = None
+    kinks: tuple[float, ...] = ()
+    functions: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def arity(self) -> int:
+        return 1 if self.dy is None else 2
+
+
+# fmt: off
+_TABLE = [
+    #          name          forward                     d out / dx                              d out / dy
+    Primitive("add",        "x + y",                    "1.0",                                  "1.0",              "__add__"),
+    Primitive("sub",        "x - y",                    "1.0",                                  "-1.0",             "__sub__"),
+    Primitive("mul",        "x * y",                    "y",                                    "x",                "__mul__"),
+    Primitive("div",        "x / y",                    "reciprocal(y)",                        "-out * reciprocal(y)", "__truediv__"),
+    Primitive("pow",        "real_pow(x, y)",           "0.0 if y == 0 else y * ipow(x, y - 1.0)", "xlogy(out, x)",  "__pow__"),
+    Primitive("neg",        "-x",                       "-1.0",                                 None,               "__neg__"),
+    Primitive("abs",        "abs(x)",                   "1.0 if x > 0 else (-1.0 if x < 0 else 0.0)", None,         "__abs__", kinks=(0.0,)),
+    Primitive("reciprocal", "reciprocal(x)",            "-out * out"),
+    Primitive("exp",        "exp(x)",                   "out"),
+    Primitive("log",        "log(x)",                   "reciprocal(x)"),
+    Primitive("log1p",      "log1p(x)",                 "reciprocal(1.0 + x)"),
+    Primitive("sqrt",       "sqrt(x)",                  "0.5 * reciprocal(out)"),
+    Primitive("sin",        "sin(x)",                   "cos(x)"),
+    Primitive("cos",        "cos(x)",                   "-sin(x)"),
+    Primitive("tanh",       "tanh(x)",                  "1.0 - out * out"),
+    Primitive("sigmoid",    "sigmoid(x)",               "out * (1.0 - out)"),
+    Primitive("softplus",   "softplus(x)",              "sigmoid(x)"),
+    Primitive("relu",       "0.0 if x <= 0 else x",     "1.0 if x > 0 else 0.0",                kinks=(0.0,)),
+    Primitive("leaky_relu", "x if x > 0 else x * y",    "1.0 if x > 0 else y",                  "0.0 if x > 0 else x", default=0.01, kinks=(0.0,)),
+]
+# fmt: on
+
+#: Every primitive by name.
+PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
+
+
+# -- n-ary primitives ------------------------------------------------------------------
+# A neuron's weighted sum, done op by op, makes 2n nodes for n inputs; as one node with n
+# local derivatives it makes one, and the backward pass visits one node instead of 2n.
+# Their rules take the operands as groups (sequences); the partials come back flattened in
+# operand order, and are written with plain arithmetic so they serve floats and Values.
+
+
+@dataclass(frozen=True)
+class NaryPrimitive:
+    """A primitive over whole sequences of operands, recorded as a single node."""
+
+    name: str
+    forward: object  # (*groups of floats) -> float
+    partials: object  # (*groups) -> list, one d out / d operand per operand, in order
+
+
+def _dot(xs, ys, start):
+    total = start[0]
+    for x, y in zip(xs, ys):
+        total = total + x * y
+    return total
+
+
+def _sum(xs, start):
+    total = start[0]
+    for x in xs:
+        total = total + x
+    return total
+
+
+# fmt: off
+NARY_PRIMITIVES: dict[str, NaryPrimitive] = {p.name: p for p in [
+    #              name    forward  d out / d (each operand, in order)
+    NaryPrimitive("sum",  _sum,    lambda xs, start: [1.0] * (len(xs) + 1)),
+    NaryPrimitive("dot",  _dot,    lambda xs, ys, start: [*ys, *xs, 1.0]),
+]}
+# fmt: on

@@ -1,0 +1,305 @@
+"""``Value``: one scalar node of the computation graph.
+
+A node stores its number (``data``), the gradient a backward pass leaves in it (``grad``),
+the primitive that made it, its operands and the local derivative of its output with
+respect to each operand, computed as floats during the forward pass:
+
+    node = x * y   ->   _x = x, _dx = y.data   (d node / d x)
+                        _y = y, _dy = x.data   (d node / d y)
+
+An operand that is a plain number (``x * 3``) is stored as that number, with its local
+derivative ``None``: it is a constant, nothing flows back into it. Storing operands and
+derivatives, never a closure, keeps the graph free of reference cycles, so dropping the
+output frees the whole graph by reference counting alone; and one GC-tracked object per
+node keeps Python's cycle collector from spending the time micrograd spends in it.
+
+The operator and method bodies are generated from the primitive table
+(``autograd.primitives``); ``Value.source(name)`` shows the code generated for one.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from . import grad_mode
+from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, NaryPrimitive, Primitive
+
+
+class Value:
+    """A scalar that remembers how it was computed.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a.exp()
+    >>> c.backward()
+    >>> round(a.grad, 6), b.grad
+    (4.389056, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_x", "_dx", "_y", "_dy")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = _as_float(data, "Value data")
+        self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        self.label = label
+        self._op = self._x = self._dx = self._y = self._dy = None
+
+    # -- what the node is ------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """The primitive that made this node, ``""`` for a leaf."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in operand order (constants left out)."""
+        return tuple(_parents(self))
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data!r}, grad={self.grad!r})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Ordering compares the numbers, as tensors do. Equality and hashing are object's own
+    # (identity), inherited rather than reassigned: a reassigned __hash__ is called through
+    # Python and made every dict lookup of the backward pass three times slower.
+    def __lt__(self, other: object) -> bool:
+        return self.data < _compare_operand(other)
+
+    def __le__(self, other: object) -> bool:
+        return self.data <= _compare_operand(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.data > _compare_operand(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.data >= _compare_operand(other)
+
+    # -- gradients -------------------------------------------------------------------
+    def backward(self) -> None:
+        """Add d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch semantics).
+
+        Leaves accumulate across calls; every intermediate node's ``.grad`` is set to the
+        gradient of this call. Works at any depth: nothing here recurses.
+        """
+        from .backward import backward
+
+        backward(self)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data."""
+        return Value(self.data)
+
+    @staticmethod
+    def source(name: str) -> str:
+        """The Python source generated from the table for primitive ``name``."""
+        return _SOURCES[name]
+
+
+def _as_float(value: object, what: str) -> float:
+    t = type(value)
+    if t is float:
+        return value
+    if t is int or (isinstance(value, numbers.Real) and not isinstance(value, Value)):
+        return float(value)
+    kind = (
+        "a Value (use .data, or the Value itself)"
+        if isinstance(value, Value)
+        else type(value).__name__
+    )
+    raise TypeError(f"{what} must be an int or float, got {kind}: {value!r}")
+
+
+def _compare_operand(other: object) -> float:
+    return other.data if isinstance(other, Value) else _as_float(other, "comparison operand")
+
+
+def _number(value: object) -> float | None:
+    """A plain real number as a float, or None when ``value`` is not one."""
+    t = type(value)
+    if t is float:
+        return value
+    if t is int or (isinstance(value, numbers.Real) and not isinstance(value, Value)):
+        return float(value)
+    return None
+
+
+def _parents(node: Value) -> list[Value]:
+    if node._op is None:
+        return []
+    if node._dy is _MANY:
+        return list(node._x)
+    return [v for v, d in ((node._x, node._dx), (node._y, node._dy)) if d is not None]
+
+
+class _Many:
+    """Marks an n-ary node (in its ``_dy``).
+
+    ``_x`` holds its Value operands and ``_dx`` their local derivatives, both tuples in
+    operand order; ``_y`` keeps the operand groups as given (constants too) for the
+    derivative rule over Values.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MANY"
+
+
+_MANY = _Many()
+
+
+def _outside_domain(error: Exception, name: str, *operands: float) -> float:
+    """What an operation gives where Python's float function raised.
+
+    A finite operand outside the domain (``log(-1)``, ``1 / 0``, ``exp(1000)``) re-raises the
+    same exception type with a message naming the operation and its operands. A non-finite
+    operand given by the user propagates as IEEE floats do: ``log(-inf)`` is nan.
+    """
+    if isinstance(error, ValueError) and not all(math.isfinite(v) for v in operands):
+        return math.nan
+    args = ", ".join(repr(v) for v in operands)
+    raise type(error)(f"{name}({args}): {error}") from None
+
+
+def apply_nary(p: NaryPrimitive, *groups: object) -> Value:
+    """One node computing ``p`` over the groups of operands (Values or numbers)."""
+    groups = tuple(tuple(g) for g in groups)
+    floats = []
+    for g in groups:
+        row = []
+        for v in g:
+            if isinstance(v, Value):
+                row.append(v.data)
+            else:
+                f = _number(v)
+                if f is None:
+                    raise TypeError(f"{p.name}: operands must be Values or numbers, got {v!r}")
+                row.append(f)
+        floats.append(row)
+    node = Value(p.forward(*floats))
+    if grad_mode.active.threads and not grad_mode.is_grad_enabled():
+        return node
+    partials = p.partials(*floats)
+    flat = [v for g in groups for v in g]
+    keep = [i for i, v in enumerate(flat) if isinstance(v, Value)]
+    node._op = p
+    node._x = tuple(flat[i] for i in keep)
+    node._dx = tuple(partials[i] for i in keep)
+    node._y = groups
+    node._dy = _MANY
+    return node
+
+
+# -- generating the operators and methods from the table --------------------------------
+# Each primitive becomes straight-line code with its formulas inlined: one function call
+# per operation, no per-node closures, no lookups in the table at run time.
+
+_RECORD = """\
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    if _no_grad.threads and not _grad_enabled():
+        node._op = node._x = node._dx = node._y = node._dy = None
+    else:
+        node._op = _prim
+{links}
+    return node
+"""
+
+_FORWARD = """\
+    try:
+        out = {forward}
+    except (ArithmeticError, ValueError) as error:
+        out = _outside_domain(error, {name!r}, {operands})
+"""
+
+
+def _link(slot: str, operand: str, deriv: str | None) -> str:
+    deriv_code = "None" if deriv is None else deriv
+    return f"        node._{slot} = {operand}\n        node._d{slot} = {deriv_code}\n"
+
+
+def _unary_source(p: Primitive, fname: str) -> str:
+    return (
+        f"def {fname}(self):\n    x = self.data\n"
+        + _FORWARD.format(forward=p.forward, name=p.name, operands="x")
+        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "None", None))
+    )
+
+
+def _binary_source(p: Primitive, fname: str, reflected: bool) -> str:
+    """``self op other``; reflected: ``other op self`` with ``other`` a plain number."""
+    fwd = _FORWARD.format(forward=p.forward, name=p.name, operands="x, y")
+    if reflected:
+        return (
+            f"def {fname}(self, other):\n    y = self.data\n    x = _number(other)\n"
+            "    if x is None:\n        return NotImplemented\n"
+            + fwd
+            + _RECORD.format(links=_link("x", "x", None) + _link("y", "self", p.dy))
+        )
+    default = "" if p.default is None else f"={p.default!r}"
+    not_number = (
+        "        return NotImplemented\n"
+        if p.method.startswith("__")
+        else f"        raise TypeError('{p.name}: operand must be a Value or a number, '\n"
+        "                        'got %r' % (other,))\n"
+    )
+    return (
+        f"def {fname}(self, other{default}):\n    x = self.data\n"
+        "    if isinstance(other, Value):\n        y = other.data\n"
+        + _indent(fwd)
+        + _indent(_RECORD.format(links=_link("x", "self", p.dx) + _link("y", "other", p.dy)))
+        + "    y = _number(other)\n    if y is None:\n"
+        + not_number
+        + fwd
+        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "y", None))
+    )
+
+
+def _indent(code: str) -> str:
+    return "".join("    " + line if line.strip() else line for line in code.splitlines(True))
+
+
+_SOURCES: dict[str, str] = {}
+
+
+def install(p: Primitive) -> None:
+    """Compile primitive ``p`` into ``Value`` methods (and reflected operators)."""
+    method = p.method or p.name
+    namespace = {
+        **FLOAT_FUNCTIONS,
+        **p.functions,
+        "Value": Value,
+        "_new": object.__new__,
+        "_prim": p,
+        "_no_grad": grad_mode.active,
+        "_grad_enabled": grad_mode.is_grad_enabled,
+        "_number": _number,
+        "_outside_domain": _outside_domain,
+    }
+    sources = []
+    if p.arity == 1:
+        sources.append((method, _unary_source(p, method)))
+    else:
+        sources.append((method, _binary_source(p, method, reflected=False)))
+        if method.startswith("__"):
+            rmethod = "__r" + method[2:]
+            sources.append((rmethod, _binary_source(p, rmethod, reflected=True)))
+    for fname, src in sources:
+        # Compiled as ``_method`` so that the method never shadows the float function of
+        # the same name that its formulas call (``tanh`` calls ``tanh``).
+        code = compile(src.replace(f"def {fname}(", "def _method(", 1), f"<{p.name}>", "exec")
+        exec(code, namespace)  # noqa: S102
+        method_fn = namespace.pop("_method")
+        method_fn.__name__ = method_fn.__qualname__ = fname
+        setattr(Value, fname, method_fn)
+    _SOURCES[p.name] = "\n".join(src for _, src in sources)
+
+
+for _p in PRIMITIVES.values():
+    install(_p)

@@ -1,0 +1,1 @@
+"""Runnable stories about backpropagation: ``python -m demos.NAME``."""

@@ -1,0 +1,92 @@
+"""The public surface of API.md: constructors, operators with numbers, bad input."""
+
+import math
+
+import pytest
+
+from autograd import Value
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, 1 + 2j, [1.0], (1.0,), {}])
+def test_value_rejects_non_real_data_with_a_type_error_naming_it(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_value_of_a_value_is_a_type_error():
+    with pytest.raises(TypeError, match="Value"):
+        Value(Value(1.0))
+
+
+def test_value_stores_ints_and_numpy_floats_as_python_floats():
+    assert type(Value(3).data) is float
+    np = pytest.importorskip("numpy")
+    v = Value(np.float32(0.5))
+    assert type(v.data) is float and v.data == 0.5
+
+
+def test_label_must_be_a_string():
+    assert Value(1.0, label="w").label == "w"
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)
+
+
+@pytest.mark.parametrize(
+    "expr, expect",
+    [
+        (lambda a: a + 2, 5.0),
+        (lambda a: 2 + a, 5.0),
+        (lambda a: a - 2, 1.0),
+        (lambda a: 2 - a, -1.0),
+        (lambda a: a * 2, 6.0),
+        (lambda a: 2 * a, 6.0),
+        (lambda a: a / 2, 1.5),
+        (lambda a: 6 / a, 2.0),
+        (lambda a: a**2, 9.0),
+        (lambda a: 2**a, 8.0),
+        (lambda a: a ** Value(2.0), 9.0),
+        (lambda a: -a, -3.0),
+        (lambda a: abs(-a), 3.0),
+    ],
+)
+def test_operators_take_numbers_on_either_side(expr, expect):
+    assert expr(Value(3.0)).data == expect
+
+
+@pytest.mark.parametrize("bad", ["x", None, [1.0]])
+def test_operators_with_non_numbers_raise_type_error(bad):
+    with pytest.raises(TypeError):
+        Value(1.0) + bad
+    with pytest.raises(TypeError):
+        bad * Value(1.0)
+    with pytest.raises(TypeError, match="leaky_relu"):
+        Value(1.0).leaky_relu(bad)
+
+
+def test_float_repr_and_augmented_assignment():
+    a = Value(2.5)
+    assert float(a) == 2.5
+    assert repr(a) == "Value(data=2.5, grad=0.0)"
+    c = a
+    c += 1  # rebinds c to a new node, as in micrograd
+    assert c is not a and a.data == 2.5 and c.data == 3.5
+
+
+def test_every_method_of_the_contract_exists():
+    v = Value(0.5)
+    for name in [
+        "exp",
+        "log",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "sin",
+        "cos",
+        "sqrt",
+        "log1p",
+        "softplus",
+        "leaky_relu",
+        "reciprocal",
+    ]:
+        out = getattr(v, name)()
+        assert isinstance(out, Value) and math.isfinite(out.data)

@@ -1,0 +1,139 @@
+"""The graph's mechanics: depth, memory freed by reference counting, determinism, threads."""
+
+import gc
+import random
+import threading
+import tracemalloc
+
+from autograd import Value, no_grad
+
+
+def test_a_chain_a_million_operations_deep_differentiates():
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0000001
+    y.backward()
+    assert abs(x.grad - 1.0000001**1_000_000) < 1e-9
+
+
+def _graph_memory_left_after(build):
+    """Bytes still allocated after building a graph, differentiating it and dropping it,
+    with the cycle collector off (so only reference counting can free anything)."""
+    gc.collect()
+    gc.disable()
+    try:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        out = build()
+        during = tracemalloc.get_traced_memory()[0] - before
+        del out
+        after = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+    finally:
+        gc.enable()
+    return during, after
+
+
+def test_dropping_the_output_frees_the_graph_without_the_cycle_collector():
+    def build():
+        a = Value(2.0)
+        y = a
+        for _ in range(2000):
+            y = (y * 0.5).tanh() + a.exp()
+        y.backward()
+        return y
+
+    during, after = _graph_memory_left_after(build)
+    assert during > 500_000  # ~8,000 nodes were alive
+    assert after < 0.01 * during
+
+
+def test_grad_with_create_graph_leaves_no_cycles_either():
+    from autograd import grad
+
+    def build():
+        x = Value(1.5)
+        y = x
+        for _ in range(500):
+            y = (y * x).sin()
+        return grad(y, [x], create_graph=True)
+
+    during, after = _graph_memory_left_after(build)
+    assert after < 0.01 * during
+
+
+def _random_graph_gradients(seed):
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    nodes = list(leaves)
+    for _ in range(300):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        nodes.append(rng.choice([lambda: a + b, lambda: a * b, lambda: (a - b).tanh()])())
+    sum(nodes[-50:], Value(0.0)).backward()
+    return [v.grad for v in leaves]
+
+
+def test_gradients_are_bit_identical_across_runs():
+    assert _random_graph_gradients(7) == _random_graph_gradients(7)
+
+
+def test_parents_and_op_describe_the_node():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    assert c.op == "mul" and c.parents == (a, b)
+    d = 3.0 - a
+    assert d.op == "sub" and d.parents == (a,)
+    assert a.op == "" and a.parents == ()
+    assert (a**b).parents == (a, b)
+
+
+def test_detach_makes_a_leaf_with_the_same_data():
+    a = Value(2.0)
+    b = (a * 3).detach()
+    assert b.data == 6.0 and b.parents == () and b.op == ""
+    (b * a).backward()
+    assert a.grad == 6.0
+
+
+def test_no_grad_records_no_graph_and_works_as_a_decorator():
+    a = Value(2.0)
+    with no_grad():
+        b = a * a + 1
+    assert b.parents == () and b.data == 5.0
+
+    @no_grad()
+    def f(v):
+        return v.exp()
+
+    assert f(a).parents == ()
+    assert (a * a).parents == (a, a)
+
+
+def test_no_grad_in_one_thread_does_not_affect_another():
+    inside, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def quiet():
+        with no_grad():
+            inside.set()
+            done.wait(5)
+            seen["quiet"] = (Value(1.0) * 2).parents
+
+    t = threading.Thread(target=quiet)
+    t.start()
+    inside.wait(5)
+    a = Value(1.0)
+    seen["main"] = (a * 2).parents
+    done.set()
+    t.join()
+    assert seen["main"] == (a,)
+    assert seen["quiet"] == ()
+
+
+def test_equality_and_hashing_are_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b}) == 2
+    assert {a: 1}[a] == 1
+    assert a < Value(2.0) and b >= 1.0  # ordering compares data, as tensors do
