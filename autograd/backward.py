@@ -10,6 +10,10 @@ node's consumers and then hands a node on only when its count reaches zero (Kahn
 topological order; PyTorch's engine counts dependencies the same way). Both walks use an
 explicit stack, never recursion, so a graph a million nodes deep is fine.
 
+The count lives on the node itself (``_pending``, 0 outside a pass) rather than in a dict:
+a slot read and write cost about a third of a dict lookup and store, and this is the
+engine's hottest loop. Every pass leaves the counts at 0 again, even when interrupted.
+
 Nothing here names a primitive: nodes only carry operands and local derivatives.
 """
 
@@ -18,45 +22,69 @@ from __future__ import annotations
 from .value import _MANY, Value
 
 
-def _count_consumers(root: Value) -> dict[Value, int]:
-    """For every interior node below ``root``: how many edges lead into it from above."""
-    pending: dict[Value, int] = {}
+def _operands(node: Value) -> tuple:
+    """The Values ``node`` was computed from (constants left out)."""
+    dy = node._dy
+    if dy is _MANY:
+        return node._x
+    if node._dx is None:
+        return () if dy is None else (node._y,)
+    return (node._x,) if dy is None else (node._x, node._y)
+
+
+def _count_consumers(root: Value) -> list[Value]:
+    """Set each interior node's ``_pending`` to its number of consumers below ``root``.
+
+    Returns the interior nodes reached (``root`` excluded), so a caller can reset them.
+    """
+    reached = []
     stack = [root]
-    pop, push, get = stack.pop, stack.append, pending.get
+    pop, push, keep = stack.pop, stack.append, reached.append
     while stack:
         node = pop()
+        # _operands(node), inlined: a call per node here cost a third of this walk.
         dy = node._dy
         if dy is _MANY:
             operands = node._x
-        elif dy is None:
-            if node._dx is None:
-                continue  # a leaf
-            operands = (node._x,)
         elif node._dx is None:
-            operands = (node._y,)
+            operands = () if dy is None else (node._y,)
         else:
-            operands = (node._x, node._y)
+            operands = (node._x,) if dy is None else (node._x, node._y)
         for v in operands:
             if v._op is not None:  # leaves need no count: nothing waits on them
-                n = get(v, 0)
-                pending[v] = n + 1
+                n = v._pending
+                v._pending = n + 1
                 if n == 0:
                     push(v)
-    return pending
+                    keep(v)
+    return reached
+
+
+def _reset(nodes: list[Value]) -> None:
+    for v in nodes:
+        v._pending = 0
 
 
 def backward(root: Value) -> None:
     """Accumulate d root / d leaf into every leaf's ``.grad`` (seed 1.0)."""
-    pending = _count_consumers(root)
-    for v in pending:  # interior nodes hold this call's gradient only
-        v.grad = 0.0
-    if root._op is not None:
-        root.grad = 0.0
-    root.grad += 1.0
+    reached = _count_consumers(root)
+    try:
+        for v in reached:  # interior nodes hold this call's gradient only
+            v.grad = 0.0
+        if root._op is not None:
+            root.grad = 0.0
+        root.grad += 1.0
+        _propagate(root)
+    except BaseException:  # e.g. KeyboardInterrupt: leave no stale counts behind
+        _reset(reached)
+        raise
+
+
+def _propagate(root: Value) -> None:
     ready = [root]
     pop, push = ready.pop, ready.append
     # The hot loop of the whole engine, so the two operand slots are spelled out rather
-    # than gathered into a tuple per node (measured: ~25% of the backward pass).
+    # than gathered into a tuple per node.
     while ready:
         node = pop()
         g = node.grad
@@ -66,8 +94,8 @@ def backward(root: Value) -> None:
             for v, d in zip(node._x, dx):
                 v.grad += d * g
                 if v._op is not None:
-                    n = pending[v] - 1
-                    pending[v] = n
+                    n = v._pending - 1
+                    v._pending = n
                     if n == 0:
                         push(v)
             continue
@@ -75,16 +103,16 @@ def backward(root: Value) -> None:
             v = node._x
             v.grad += dx * g
             if v._op is not None:
-                n = pending[v] - 1
-                pending[v] = n
+                n = v._pending - 1
+                v._pending = n
                 if n == 0:
                     push(v)
         if dy is not None:
             v = node._y
             v.grad += dy * g
             if v._op is not None:
-                n = pending[v] - 1
-                pending[v] = n
+                n = v._pending - 1
+                v._pending = n
                 if n == 0:
                     push(v)
 
@@ -98,23 +126,24 @@ def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, obje
     """
     from .derivatives import local_derivatives
 
-    pending = _count_consumers(root)
+    reached = _count_consumers(root)
     grads: dict[Value, object] = {root: seed}
     ready = [root]
-    while ready:
-        node = ready.pop()
-        g = grads[node]
-        if create_graph:
-            edges = local_derivatives(node)
-        else:
-            edges = _float_edges(node)
-        for v, d in edges:
-            prev = grads.get(v)
-            grads[v] = d * g if prev is None else prev + d * g
-            if v._op is not None:
-                pending[v] -= 1
-                if pending[v] == 0:
-                    ready.append(v)
+    try:
+        while ready:
+            node = ready.pop()
+            g = grads[node]
+            edges = local_derivatives(node) if create_graph else _float_edges(node)
+            for v, d in edges:
+                prev = grads.get(v)
+                grads[v] = d * g if prev is None else prev + d * g
+                if v._op is not None:
+                    v._pending -= 1
+                    if v._pending == 0:
+                        ready.append(v)
+    except BaseException:  # a domain error in a derivative over Values, or an interrupt
+        _reset(reached)
+        raise
     return grads
 
 

@@ -36,7 +36,9 @@ class Value:
     (4.389056, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_x", "_dx", "_y", "_dy")
+    # _pending: how many consumers have yet to pass their gradient back, during a backward
+    # pass (0 otherwise); see autograd.backward.
+    __slots__ = ("data", "grad", "label", "_op", "_x", "_dx", "_y", "_dy", "_pending")
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value data")
@@ -45,6 +47,7 @@ class Value:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         self.label = label
         self._op = self._x = self._dx = self._y = self._dy = None
+        self._pending = 0
 
     # -- what the node is ------------------------------------------------------------
     @property
@@ -128,11 +131,9 @@ def _number(value: object) -> float | None:
 
 
 def _parents(node: Value) -> list[Value]:
-    if node._op is None:
-        return []
-    if node._dy is _MANY:
-        return list(node._x)
-    return [v for v, d in ((node._x, node._dx), (node._y, node._dy)) if d is not None]
+    from .backward import _operands
+
+    return list(_operands(node))
 
 
 class _Many:
@@ -203,6 +204,7 @@ _RECORD = """\
     node.data = out
     node.grad = 0.0
     node.label = ""
+    node._pending = 0
     if _no_grad.threads and not _grad_enabled():
         node._op = node._x = node._dx = node._y = node._dy = None
     else:
