@@ -36,28 +36,43 @@ def _count_consumers(root: Value) -> list[Value]:
     """Set each interior node's ``_pending`` to its number of consumers below ``root``.
 
     Returns the interior nodes reached (``root`` excluded), so a caller can reset them.
+    Leaves need no count: nothing waits on them. Like ``_propagate`` below, the loop spells
+    out the two operand slots (a tuple per node cost 10% of a training step) and is written
+    ``while True`` so that CPython 3.11 specialises it.
     """
     reached = []
     stack = [root]
     pop, push, keep = stack.pop, stack.append, reached.append
-    while stack:
+    while True:
+        if not stack:
+            return reached
         node = pop()
-        # _operands(node), inlined: a call per node here cost a third of this walk.
         dy = node._dy
         if dy is _MANY:
-            operands = node._x
-        elif node._dx is None:
-            operands = () if dy is None else (node._y,)
-        else:
-            operands = (node._x,) if dy is None else (node._x, node._y)
-        for v in operands:
-            if v._op is not None:  # leaves need no count: nothing waits on them
+            for v in node._x:
+                if v._op is not None:
+                    n = v._pending
+                    v._pending = n + 1
+                    if n == 0:
+                        push(v)
+                        keep(v)
+            continue
+        if node._dx is not None:
+            v = node._x
+            if v._op is not None:
                 n = v._pending
                 v._pending = n + 1
                 if n == 0:
                     push(v)
                     keep(v)
-    return reached
+        if dy is not None:
+            v = node._y
+            if v._op is not None:
+                n = v._pending
+                v._pending = n + 1
+                if n == 0:
+                    push(v)
+                    keep(v)
 
 
 def _reset(nodes: list[Value]) -> None:
@@ -84,8 +99,14 @@ def _propagate(root: Value) -> None:
     ready = [root]
     pop, push = ready.pop, ready.append
     # The hot loop of the whole engine, so the two operand slots are spelled out rather
-    # than gathered into a tuple per node.
-    while ready:
+    # than gathered into a tuple per node. It is written `while True` on purpose: CPython
+    # 3.11 specialises a function's attribute accesses only after its loops have jumped
+    # back a few times, and a `while ready:` loop jumps back with an instruction that does
+    # not count, so the whole pass ran unspecialised (measured on the micrograd demo step:
+    # 810M instructions per step before, 605M after).
+    while True:
+        if not ready:
+            return
         node = pop()
         g = node.grad
         dx = node._dx
