@@ -78,9 +78,12 @@ def local_derivatives(node: Value) -> list[tuple[Value, object]]:
     """(operand, d node / d operand) for each Value operand, the derivatives as Values."""
     p = node._op
     if node._dy is _MANY:
-        flat = [v for g in node._y for v in g]
-        partials = p.partials(*node._y)
-        return [(v, d) for v, d in zip(flat, partials) if isinstance(v, Value)]
+        return [
+            (v, d)
+            for group, ds in zip(node._y, p.partials(*node._y))
+            for v, d in zip(group, ds)
+            if isinstance(v, Value)
+        ]
     rules = _compiled.get(p.name)
     if rules is None:
         rules = _compiled[p.name] = _compile(p)

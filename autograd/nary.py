@@ -17,7 +17,7 @@ def sum(values: Iterable[Value | float], start: Value | float = 0.0) -> Value:  
     >>> sum([Value(1.0), Value(2.0), 3.0]).data
     6.0
     """
-    return apply_nary(_SUM, values, (start,))
+    return apply_nary(_SUM, tuple(values), (start,))
 
 
 def dot(

@@ -18,6 +18,7 @@ Nothing else in the engine names a primitive: adding one is adding a row.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 
 INF = math.inf
@@ -155,8 +156,9 @@ PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 # -- n-ary primitives ------------------------------------------------------------------
 # A neuron's weighted sum, done op by op, makes 2n nodes for n inputs; as one node with n
 # local derivatives it makes one, and the backward pass visits one node instead of 2n.
-# Their rules take the operands as groups (sequences); the partials come back flattened in
-# operand order, and are written with plain arithmetic so they serve floats and Values.
+# Their rules take the operands as groups (sequences) and give the partials group by group
+# (so a group of constants, a first layer's inputs, costs nothing); they are written with
+# plain arithmetic so they serve floats and Values.
 
 
 @dataclass(frozen=True)
@@ -165,27 +167,23 @@ class NaryPrimitive:
 
     name: str
     forward: object  # (*groups of floats) -> float
-    partials: object  # (*groups) -> list, one d out / d operand per operand, in order
+    partials: object  # (*groups) -> one sequence per group: d out / d each operand in it
 
 
 def _dot(xs, ys, start):
-    total = start[0]
-    for x, y in zip(xs, ys):
-        total = total + x * y
-    return total
+    # sum() over map() runs in C; on floats it adds in order, exactly as the loop
+    # ``total = start; total = total + x*y ...`` would.
+    return sum(map(operator.mul, xs, ys), start[0])
 
 
 def _sum(xs, start):
-    total = start[0]
-    for x in xs:
-        total = total + x
-    return total
+    return sum(xs, start[0])
 
 
 # fmt: off
 NARY_PRIMITIVES: dict[str, NaryPrimitive] = {p.name: p for p in [
     #              name    forward  d out / d (each operand, in order)
-    NaryPrimitive("sum",  _sum,    lambda xs, start: [1.0] * (len(xs) + 1)),
-    NaryPrimitive("dot",  _dot,    lambda xs, ys, start: [*ys, *xs, 1.0]),
+    NaryPrimitive("sum",  _sum,    lambda xs, start: ([1.0] * len(xs), (1.0,))),
+    NaryPrimitive("dot",  _dot,    lambda xs, ys, start: (ys, xs, (1.0,))),
 ]}
 # fmt: on

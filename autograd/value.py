@@ -19,6 +19,7 @@ The operator and method bodies are generated from the primitive table
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 
@@ -166,33 +167,82 @@ def _outside_domain(error: Exception, name: str, *operands: float) -> float:
     raise type(error)(f"{name}({args}): {error}") from None
 
 
-def apply_nary(p: NaryPrimitive, *groups: object) -> Value:
-    """One node computing ``p`` over the groups of operands (Values or numbers)."""
-    groups = tuple(tuple(g) for g in groups)
-    floats = []
-    for g in groups:
-        row = []
-        for v in g:
-            if isinstance(v, Value):
-                row.append(v.data)
-            else:
-                f = _number(v)
-                if f is None:
-                    raise TypeError(f"{p.name}: operands must be Values or numbers, got {v!r}")
-                row.append(f)
-        floats.append(row)
-    node = Value(p.forward(*floats))
+def _group_data(p: NaryPrimitive, group: tuple) -> tuple[list[float], bool]:
+    """The numbers of a group that is not all Values, and whether it holds any Value."""
+    if set(map(type, group)) <= _PLAIN_NUMBERS:
+        return list(map(float, group)), False
+    row = []
+    for v in group:
+        f = v.data if isinstance(v, Value) else _number(v)
+        if f is None:
+            raise TypeError(f"{p.name}: operands must be Values or numbers, got {v!r}")
+        row.append(f)
+    return row, True
+
+
+_PLAIN_NUMBERS = {float, int}
+_chain = itertools.chain.from_iterable
+
+
+def apply_nary(p: NaryPrimitive, *groups: tuple) -> Value:
+    """One node computing ``p`` over tuples of operands (Values or numbers).
+
+    A neuron's weighted sum comes through here on every forward pass, so the common case,
+    every operand a Value, takes one list comprehension per group and no other per-operand
+    Python work; groups of plain numbers (a first layer's inputs) get no gradient and cost
+    nothing in the backward pass.
+    """
+    rows = [[v.data for v in g if type(v) is Value] for g in groups]
+    all_values = True
+    for i, g in enumerate(groups):
+        if len(rows[i]) != len(g):
+            rows[i], has_value = _group_data(p, g)
+            all_values = False
+            if has_value:
+                return _apply_mixed(p, groups, rows)
+    node = _new(Value)
+    node.data = float(p.forward(*rows))
+    node.grad = 0.0
+    node.label = ""
+    node._pending = 0
     if grad_mode.active.threads and not grad_mode.is_grad_enabled():
+        node._op = node._x = node._dx = node._y = node._dy = None
         return node
-    partials = p.partials(*floats)
-    flat = [v for g in groups for v in g]
-    keep = [i for i, v in enumerate(flat) if isinstance(v, Value)]
+    partials = p.partials(*rows)
+    if all_values:
+        node._x = sum(groups, ())
+        node._dx = tuple(_chain(partials))
+    else:  # some groups are plain numbers: they take no gradient
+        keep = [i for i, g in enumerate(groups) if g and type(g[0]) is Value]
+        node._x = sum([groups[i] for i in keep], ())
+        node._dx = tuple(_chain([partials[i] for i in keep]))
     node._op = p
-    node._x = tuple(flat[i] for i in keep)
-    node._dx = tuple(partials[i] for i in keep)
     node._y = groups
     node._dy = _MANY
     return node
+
+
+def _apply_mixed(p: NaryPrimitive, groups: tuple, rows: list) -> Value:
+    """The rare case of a group mixing Values and numbers: keep the Values one by one."""
+    rows = [_group_data(p, g)[0] for g in groups]
+    node = Value(p.forward(*rows))
+    if grad_mode.active.threads and not grad_mode.is_grad_enabled():
+        return node
+    pairs = [
+        (v, d)
+        for g, ds in zip(groups, p.partials(*rows))
+        for v, d in zip(g, ds)
+        if isinstance(v, Value)
+    ]
+    node._op = p
+    node._x = tuple(v for v, _ in pairs)
+    node._dx = tuple(d for _, d in pairs)
+    node._y = groups
+    node._dy = _MANY
+    return node
+
+
+_new = object.__new__
 
 
 # -- generating the operators and methods from the table --------------------------------

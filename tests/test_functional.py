@@ -52,7 +52,7 @@ def test_gradcheck_error_shows_both_values_input_by_input():
     from autograd.primitives import NaryPrimitive
     from autograd.value import apply_nary  # a node with a wrong local derivative on purpose
 
-    wrong = NaryPrimitive("wrong_square", lambda xs: xs[0] ** 2, lambda xs: [3.0 * xs[0]])
+    wrong = NaryPrimitive("wrong_square", lambda xs: xs[0] ** 2, lambda xs: ([3.0 * xs[0]],))
 
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda v: apply_nary(wrong, [v[0]]) + v[1], [0.5, 1.0])
