@@ -185,13 +185,14 @@ _chain = itertools.chain.from_iterable
 
 
 def apply_nary(p: NaryPrimitive, *groups: tuple) -> Value:
-    """One node computing ``p`` over tuples of operands (Values or numbers).
+    """One node computing ``p`` over groups (sequences) of operands, Values or numbers.
 
     A neuron's weighted sum comes through here on every forward pass, so the common case,
     every operand a Value, takes one list comprehension per group and no other per-operand
     Python work; groups of plain numbers (a first layer's inputs) get no gradient and cost
     nothing in the backward pass.
     """
+    groups = tuple(map(tuple, groups))  # no copy for what is a tuple already
     rows = [[v.data for v in g if type(v) is Value] for g in groups]
     all_values = True
     for i, g in enumerate(groups):
