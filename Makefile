@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+BENCH_VENV := benchmarks/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
 .PHONY: test demo lint bench clean
 
 # (Re)install only when pyproject.toml is newer than the last install.
@@ -22,5 +25,16 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m demos.neuron
 
+# The benchmarks compare against micrograd 0.1.0 from PyPI, in a venv of their own so that
+# micrograd is never a dependency of the project or its tests.
+$(BENCH_STAMP): pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . micrograd==0.1.0
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/run.py
+
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) out .pytest_cache .hypothesis
