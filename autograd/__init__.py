@@ -9,21 +9,24 @@
 """
 
 from .functional import grad, hessian
-from .grad_mode import is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, numerical_gradient
+from .modes import AnomalyError, detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .nary import dot, sum
 from .primitives import PRIMITIVES, Primitive
 from .value import Value
 
 __all__ = [
+    "AnomalyError",
     "GradcheckError",
     "PRIMITIVES",
     "Primitive",
     "Value",
+    "detect_anomaly",
     "dot",
     "grad",
     "gradcheck",
     "hessian",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
     "numerical_gradient",

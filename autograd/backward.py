@@ -19,6 +19,9 @@ Nothing here names a primitive: nodes only carry operands and local derivatives.
 
 from __future__ import annotations
 
+import math
+
+from . import modes
 from .value import _MANY, Value
 
 
@@ -93,6 +96,24 @@ def backward(root: Value) -> None:
     except BaseException:  # e.g. KeyboardInterrupt: leave no stale counts behind
         _reset(reached)
         raise
+    if modes.active.threads and modes.is_anomaly_enabled():
+        _check_gradients([root, *reached])
+
+
+def _check_gradients(nodes: list[Value]) -> None:
+    """detect_anomaly: find a node whose finite gradient its backward made nan or inf."""
+    for node in nodes:
+        g = node.grad
+        if not math.isfinite(g):
+            continue
+        for i, (v, d) in enumerate(_float_edges(node)):
+            if not math.isfinite(d * g):
+                where = modes.site(node) or "a line outside detect_anomaly"
+                raise modes.AnomalyError(
+                    f"the backward pass of {node.op} (made in {where}) gave {d * g!r} as the "
+                    f"gradient of its input {i} (value {v.data!r}): local derivative {d!r}, "
+                    f"incoming gradient {g!r}"
+                )
 
 
 def _propagate(root: Value) -> None:

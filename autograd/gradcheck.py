@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .functional import grad
-from .grad_mode import no_grad
+from .modes import no_grad
 from .value import Value
 
 

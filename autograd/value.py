@@ -23,7 +23,7 @@ import itertools
 import math
 import numbers
 
-from . import grad_mode
+from . import modes
 from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, NaryPrimitive, Primitive
 
 
@@ -200,15 +200,12 @@ def apply_nary(p: NaryPrimitive, *groups: tuple) -> Value:
             rows[i], has_value = _group_data(p, g)
             all_values = False
             if has_value:
-                return _apply_mixed(p, groups, rows)
+                return _apply_mixed(p, groups)
     node = _new(Value)
     node.data = float(p.forward(*rows))
     node.grad = 0.0
     node.label = ""
     node._pending = 0
-    if grad_mode.active.threads and not grad_mode.is_grad_enabled():
-        node._op = node._x = node._dx = node._y = node._dy = None
-        return node
     partials = p.partials(*rows)
     if all_values:
         node._x = sum(groups, ())
@@ -220,15 +217,15 @@ def apply_nary(p: NaryPrimitive, *groups: tuple) -> Value:
     node._op = p
     node._y = groups
     node._dy = _MANY
+    if modes.active.threads:
+        modes.observe(node, list(_chain(rows)))
     return node
 
 
-def _apply_mixed(p: NaryPrimitive, groups: tuple, rows: list) -> Value:
+def _apply_mixed(p: NaryPrimitive, groups: tuple) -> Value:
     """The rare case of a group mixing Values and numbers: keep the Values one by one."""
     rows = [_group_data(p, g)[0] for g in groups]
     node = Value(p.forward(*rows))
-    if grad_mode.active.threads and not grad_mode.is_grad_enabled():
-        return node
     pairs = [
         (v, d)
         for g, ds in zip(groups, p.partials(*rows))
@@ -240,6 +237,8 @@ def _apply_mixed(p: NaryPrimitive, groups: tuple, rows: list) -> Value:
     node._dx = tuple(d for _, d in pairs)
     node._y = groups
     node._dy = _MANY
+    if modes.active.threads:
+        modes.observe(node, list(_chain(rows)))
     return node
 
 
@@ -256,11 +255,9 @@ _RECORD = """\
     node.grad = 0.0
     node.label = ""
     node._pending = 0
-    if _no_grad.threads and not _grad_enabled():
-        node._op = node._x = node._dx = node._y = node._dy = None
-    else:
-        node._op = _prim
-{links}
+    node._op = _prim
+{links}    if _modes.threads:
+        _observe(node, ({operands},))
     return node
 """
 
@@ -274,14 +271,14 @@ _FORWARD = """\
 
 def _link(slot: str, operand: str, deriv: str | None) -> str:
     deriv_code = "None" if deriv is None else deriv
-    return f"        node._{slot} = {operand}\n        node._d{slot} = {deriv_code}\n"
+    return f"    node._{slot} = {operand}\n    node._d{slot} = {deriv_code}\n"
 
 
 def _unary_source(p: Primitive, fname: str) -> str:
     return (
         f"def {fname}(self):\n    x = self.data\n"
         + _FORWARD.format(forward=p.forward, name=p.name, operands="x")
-        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "None", None))
+        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "None", None), operands="x")
     )
 
 
@@ -293,7 +290,9 @@ def _binary_source(p: Primitive, fname: str, reflected: bool) -> str:
             f"def {fname}(self, other):\n    y = self.data\n    x = _number(other)\n"
             "    if x is None:\n        return NotImplemented\n"
             + fwd
-            + _RECORD.format(links=_link("x", "x", None) + _link("y", "self", p.dy))
+            + _RECORD.format(
+                links=_link("x", "x", None) + _link("y", "self", p.dy), operands="x, y"
+            )
         )
     default = "" if p.default is None else f"={p.default!r}"
     not_number = (
@@ -306,11 +305,15 @@ def _binary_source(p: Primitive, fname: str, reflected: bool) -> str:
         f"def {fname}(self, other{default}):\n    x = self.data\n"
         "    if isinstance(other, Value):\n        y = other.data\n"
         + _indent(fwd)
-        + _indent(_RECORD.format(links=_link("x", "self", p.dx) + _link("y", "other", p.dy)))
+        + _indent(
+            _RECORD.format(
+                links=_link("x", "self", p.dx) + _link("y", "other", p.dy), operands="x, y"
+            )
+        )
         + "    y = _number(other)\n    if y is None:\n"
         + not_number
         + fwd
-        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "y", None))
+        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "y", None), operands="x, y")
     )
 
 
@@ -330,8 +333,8 @@ def install(p: Primitive) -> None:
         "Value": Value,
         "_new": object.__new__,
         "_prim": p,
-        "_no_grad": grad_mode.active,
-        "_grad_enabled": grad_mode.is_grad_enabled,
+        "_modes": modes.active,
+        "_observe": modes.observe,
         "_number": _number,
         "_outside_domain": _outside_domain,
     }
@@ -346,7 +349,11 @@ def install(p: Primitive) -> None:
     for fname, src in sources:
         # Compiled as ``_method`` so that the method never shadows the float function of
         # the same name that its formulas call (``tanh`` calls ``tanh``).
-        code = compile(src.replace(f"def {fname}(", "def _method(", 1), f"<{p.name}>", "exec")
+        code = compile(
+            src.replace(f"def {fname}(", "def _method(", 1),
+            f"<autograd primitive {p.name}>",
+            "exec",
+        )
         exec(code, namespace)  # noqa: S102
         method_fn = namespace.pop("_method")
         method_fn.__name__ = method_fn.__qualname__ = fname

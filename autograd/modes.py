@@ -1,0 +1,150 @@
+"""Per-thread modes that change what the forward pass records: ``no_grad`` and
+``detect_anomaly``.
+
+The per-node hot path must not pay a thread-local lookup on every operation, so every
+operation first checks one plain counter, the number of threads inside either mode right
+now, and calls ``observe`` on its new node only when that counter is non-zero.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import threading
+
+_lock = threading.Lock()
+_local = threading.local()
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class _Counter:
+    """How many threads are inside ``no_grad`` or ``detect_anomaly``; read on every operation."""
+
+    __slots__ = ("threads",)
+
+    def __init__(self) -> None:
+        self.threads = 0
+
+
+active = _Counter()
+
+
+def _state() -> dict:
+    state = getattr(_local, "state", None)
+    if state is None:
+        state = _local.state = {"no_grad": 0, "anomaly": 0, "sites": {}}
+    return state
+
+
+def _enter(mode: str) -> None:
+    state = _state()
+    was_plain = state["no_grad"] == 0 and state["anomaly"] == 0
+    state[mode] += 1
+    if was_plain:
+        with _lock:
+            active.threads += 1
+
+
+def _exit(mode: str) -> None:
+    state = _state()
+    state[mode] -= 1
+    if mode == "anomaly" and state["anomaly"] == 0:
+        state["sites"].clear()
+    if state["no_grad"] == 0 and state["anomaly"] == 0:
+        with _lock:
+            active.threads -= 1
+
+
+def is_grad_enabled() -> bool:
+    """True unless this thread is inside ``no_grad``."""
+    return _state()["no_grad"] == 0
+
+
+def is_anomaly_enabled() -> bool:
+    """True while this thread is inside ``detect_anomaly``."""
+    return _state()["anomaly"] > 0
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Operations inside record no graph: their results are leaves.
+
+    >>> from autograd import Value, no_grad
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3
+    >>> y.parents
+    ()
+    """
+
+    def __enter__(self) -> no_grad:
+        _enter("no_grad")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _exit("no_grad")
+
+
+class AnomalyError(ArithmeticError):
+    """A value or a gradient became nan or inf; the message says where."""
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Inside, every new node remembers the file and line of user code that made it, and
+    the first ``nan`` or ``inf`` that an operation or a backward pass produces from finite
+    numbers raises ``AnomalyError`` naming the operation, its inputs and that line.
+
+    Only nodes made inside the block pay for this; outside it the engine runs as usual.
+
+    >>> from autograd import Value, detect_anomaly
+    >>> with detect_anomaly():
+    ...     y = Value(1e308) * 10.0          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    AnomalyError: mul(1e+308, 10.0) gave inf, in ...
+    """
+
+    def __enter__(self) -> detect_anomaly:
+        _enter("anomaly")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _exit("anomaly")
+
+
+def _user_site() -> str:
+    """File and line of the innermost frame outside this package."""
+    frame = sys._getframe(2)
+    while frame is not None and _in_engine(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:  # pragma: no cover - only when called from inside the package
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _in_engine(filename: str) -> bool:
+    # The package's files, and the Value methods it generates from the primitive table.
+    return filename.startswith("<autograd") or os.path.dirname(filename) == _PACKAGE_DIR
+
+
+def site(node: object) -> str | None:
+    """Where ``node`` was created, if it was made inside ``detect_anomaly`` (this thread)."""
+    return _state()["sites"].get(node)
+
+
+def _finite(v: object) -> bool:
+    data = getattr(v, "data", v)
+    return not isinstance(data, float) or math.isfinite(data)
+
+
+def observe(node, operands) -> None:
+    """Called by the engine on each new node while some thread is in a mode."""
+    state = _state()
+    name = node._op.name
+    if state["no_grad"]:
+        node._op = node._x = node._dx = node._y = node._dy = None
+    if state["anomaly"]:
+        where = _user_site()
+        state["sites"][node] = where
+        if not math.isfinite(node.data) and all(_finite(v) for v in operands):
+            args = ", ".join(repr(getattr(v, "data", v)) for v in operands)
+            raise AnomalyError(f"{name}({args}) gave {node.data!r}, in {where}")
