@@ -8,8 +8,15 @@
 27.0
 """
 
+from .extend import define_primitive
 from .functional import grad, hessian
-from .gradcheck import GradcheckError, gradcheck, numerical_gradient
+from .gradcheck import (
+    GradcheckError,
+    check_primitive,
+    gradcheck,
+    gradcheck_params,
+    numerical_gradient,
+)
 from .modes import AnomalyError, detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .nary import dot, sum
 from .primitives import PRIMITIVES, Primitive
@@ -21,10 +28,13 @@ __all__ = [
     "PRIMITIVES",
     "Primitive",
     "Value",
+    "check_primitive",
+    "define_primitive",
     "detect_anomaly",
     "dot",
     "grad",
     "gradcheck",
+    "gradcheck_params",
     "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",

@@ -174,6 +174,8 @@ def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, obje
     try:
         while ready:
             node = ready.pop()
+            if node._op is None:  # the root itself is a leaf
+                continue
             g = grads[node]
             edges = local_derivatives(node) if create_graph else _float_edges(node)
             for v, d in edges:

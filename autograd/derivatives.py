@@ -69,6 +69,12 @@ def _compile(p: Primitive) -> tuple[Callable, Callable | None]:
     return rules[0], rules[1]
 
 
+def apply_function(name: str) -> Callable:
+    """Primitive ``name`` as a plain function of Values or numbers."""
+    p = PRIMITIVES[name]
+    return _on_values(name, p.method or p.name)
+
+
 def forget(name: str) -> None:
     """Drop compiled rules (a primitive was added or redefined)."""
     _compiled.clear()

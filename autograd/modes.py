@@ -97,10 +97,10 @@ class detect_anomaly(contextlib.ContextDecorator):
     Only nodes made inside the block pay for this; outside it the engine runs as usual.
 
     >>> from autograd import Value, detect_anomaly
-    >>> with detect_anomaly():
-    ...     y = Value(1e308) * 10.0          # doctest: +ELLIPSIS
+    >>> with detect_anomaly():  # doctest: +ELLIPSIS
+    ...     y = Value(1e308) * 10.0
     Traceback (most recent call last):
-    AnomalyError: mul(1e+308, 10.0) gave inf, in ...
+    autograd.modes.AnomalyError: mul(1e+308, 10.0) gave inf, in ...
     """
 
     def __enter__(self) -> detect_anomaly:

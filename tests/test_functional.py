@@ -5,7 +5,7 @@ import math
 import pytest
 from hypothesis import given
 
-from autograd import GradcheckError, Value, grad, gradcheck, hessian
+from autograd import GradcheckError, Value, grad, gradcheck, gradcheck_params, hessian
 from autograd.testing import finite_floats
 
 
@@ -66,3 +66,35 @@ def test_grad_rejects_non_values():
         grad(Value(1.0), [1.0])
     with pytest.raises(TypeError, match="output"):
         grad(1.0, [Value(1.0)])
+
+
+def test_gradcheck_params_checks_a_model_in_a_few_random_directions():
+    from nn import MLP
+    from nn.losses import mse_loss
+
+    model = MLP(3, [8, 8, 1], activation="tanh", seed=1)
+    X = [[0.1, -0.4, 0.7], [1.0, 0.2, -0.3], [-0.5, 0.5, 0.5]]
+    y = [0.3, -0.2, 0.9]
+    params = model.parameters()
+    before = [p.data for p in params]
+
+    def loss():
+        return mse_loss([model(x) for x in X], y)
+
+    assert gradcheck_params(loss, params, directions=4) is True
+    assert gradcheck_params(loss, params[:5], directions=None) is True
+    assert [p.data for p in params] == before  # restored bit for bit
+    assert all(p.grad == 0.0 for p in params)  # .grad untouched
+
+
+def test_gradcheck_params_catches_a_wrong_gradient_in_the_fast_mode():
+    from autograd.primitives import NaryPrimitive
+    from autograd.value import apply_nary
+
+    # sum of squares whose rule claims d/dw = 3w instead of 2w
+    wrong = NaryPrimitive(
+        "wrong_sq", lambda ws: sum(w * w for w in ws), lambda ws: ([3 * w for w in ws],)
+    )
+    ws = [Value(0.5), Value(-1.0), Value(2.0)]
+    with pytest.raises(GradcheckError, match="direction"):
+        gradcheck_params(lambda: apply_nary(wrong, ws), ws, directions=2)

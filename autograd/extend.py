@@ -1,0 +1,103 @@
+"""Adding a primitive from outside the package: the mechanism the built-in ones use.
+
+A primitive is one row of the table (``autograd.primitives``): a name, a forward formula
+and the local derivative of its output with respect to each operand, written as Python
+expressions over ``x`` (and ``y``) and ``out``. The forward formula may call the float
+functions you pass in ``functions``; the derivative formulas should be built from
+arithmetic and primitives (the built-in ones, or ones you defined), because they are
+compiled over Values too, for higher-order derivatives.
+
+>>> import math
+>>> from autograd import Value, define_primitive, check_primitive
+>>> erf = define_primitive(
+...     "erf", "erf(x)", dx="1.1283791670955126 * exp(-x * x)", functions={"erf": math.erf}
+... )
+>>> x = Value(0.5)
+>>> y = erf(x)                      # or x.erf()
+>>> y.backward()
+>>> round(x.grad, 12) == round(2 / math.sqrt(math.pi) * math.exp(-0.25), 12)
+True
+>>> check_primitive("erf")          # first and second derivatives vs central differences
+True
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+from collections.abc import Callable, Sequence
+
+from . import derivatives
+from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Primitive
+from .value import Value, install
+
+_OPERAND_NAMES = {"x", "y", "out"}
+
+
+def define_primitive(
+    name: str,
+    forward: str,
+    dx: str,
+    dy: str | None = None,
+    *,
+    functions: dict[str, Callable] | None = None,
+    method: str | None = None,
+    default: float | None = None,
+    kinks: Sequence[float] = (),
+) -> Callable:
+    """Add primitive ``name`` and return a function applying it to Values or numbers.
+
+    ``forward`` computes ``out`` from ``x`` (and ``y`` for a two-operand primitive, which
+    also needs ``dy``). The primitive becomes a ``Value`` method called ``method`` (by
+    default its name) and works with ``grad``, ``hessian``, ``gradcheck`` and pictures.
+    Formulas are parsed, and every name in them must be an operand, a float function of the
+    table or of ``functions``, or a primitive; anything else is a ``ValueError`` here,
+    not a ``NameError`` in the middle of a backward pass.
+    """
+    functions = dict(functions or {})
+    method = method or name
+    if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+        raise ValueError(f"define_primitive: name must be an identifier, got {name!r}")
+    if name in PRIMITIVES:
+        raise ValueError(f"define_primitive: a primitive named {name!r} exists already")
+    if not method.isidentifier() or method.startswith("_") or hasattr(Value, method):
+        raise ValueError(f"define_primitive: Value already has an attribute {method!r}")
+    for fname, fn in functions.items():
+        if not callable(fn):
+            raise TypeError(f"define_primitive: functions[{fname!r}] is not callable")
+    known = _OPERAND_NAMES | set(FLOAT_FUNCTIONS) | set(functions) | set(PRIMITIVES) | {name}
+    formulas = {"forward": forward, "dx": dx, "dy": dy}
+    for what, formula in formulas.items():
+        if formula is not None:
+            _check_formula(name, what, formula, known, two_operands=dy is not None)
+    p = Primitive(name, forward, dx, dy, method, default, tuple(kinks), functions)
+    PRIMITIVES[name] = p
+    FLOAT_FUNCTIONS.setdefault(name, _float_function(p))
+    install(p)
+    derivatives.forget(name)
+    return derivatives.apply_function(name)
+
+
+def _check_formula(name: str, what: str, formula: str, known: set, two_operands: bool) -> None:
+    if not isinstance(formula, str):
+        raise TypeError(f"define_primitive {name}: {what} must be a str formula, got {formula!r}")
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as error:
+        raise ValueError(f"define_primitive {name}: {what} {formula!r}: {error.msg}") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in known:
+            raise ValueError(f"define_primitive {name}: {what} uses unknown name {node.id!r}")
+        if isinstance(node, ast.Name) and node.id == "y" and not two_operands:
+            raise ValueError(f"define_primitive {name}: {what} uses y, but no dy was given")
+        if isinstance(node, (ast.Attribute, ast.Lambda, ast.Subscript)):
+            raise ValueError(
+                f"define_primitive {name}: {what} may only use names, numbers and calls"
+            )
+
+
+def _float_function(p: Primitive) -> Callable:
+    """The primitive over plain floats, for formulas of other primitives that call it."""
+    namespace = {**FLOAT_FUNCTIONS, **p.functions}
+    args = "x" if p.arity == 1 else "x, y"
+    return eval(f"lambda {args}: {p.forward}", namespace)  # noqa: S307
