@@ -40,6 +40,7 @@ _GUARDS: dict[tuple[str, int], str] = {
     ("log", 0): "positive",
     ("sqrt", 0): "positive",
     ("log1p", 0): "positive",
+    ("reciprocal", 0): "positive",
     ("div", 1): "positive",
     ("pow", 0): "positive",
     ("pow", 1): "bounded",
@@ -85,19 +86,29 @@ class Expression:
     def __call__(self, xs: Sequence[Value]) -> Value:
         return self.build(xs, _apply_value)
 
-    def build(self, xs: Sequence, apply: Callable[[str, list], object]) -> object:
-        """Evaluate with ``apply(name, operands)`` doing each primitive (any number type)."""
+    def build(
+        self,
+        xs: Sequence,
+        apply: Callable[[str, list], object],
+        bind: Callable[[int, object], object] | None = None,
+    ) -> object:
+        """Evaluate with ``apply(name, operands)`` doing each primitive (any number type).
+
+        ``bind(i, result)``, if given, sees each step's result and returns what later steps
+        use in its place (the printed form names it ``t{i}``).
+        """
         nodes = list(xs)
-        for step in self.steps:
+        for i, step in enumerate(self.steps):
             args = [nodes[o] if isinstance(o, int) else o for o in step.operands]
-            for i, arg in enumerate(args):
+            for k, arg in enumerate(args):
                 # Constants are drawn inside the domain already.
-                guard = _GUARDS.get((step.name, i)) if isinstance(step.operands[i], int) else None
+                guard = _GUARDS.get((step.name, k)) if isinstance(step.operands[k], int) else None
                 if guard == "positive":  # sigmoid(a) + 0.2 lies in (0.2, 1.2)
-                    args[i] = apply("add", [apply("sigmoid", [arg]), 0.2])
+                    args[k] = apply("add", [apply("sigmoid", [arg]), 0.2])
                 elif guard == "bounded":  # 3 tanh(a) lies in (-3, 3)
-                    args[i] = apply("mul", [apply("tanh", [arg]), 3.0])
-            nodes.append(apply(step.name, args))
+                    args[k] = apply("mul", [apply("tanh", [arg]), 3.0])
+            out = apply(step.name, args)
+            nodes.append(out if bind is None else bind(i, out))
         return nodes[-1]
 
     def kink_distance(self, xs: Sequence[float]) -> float:
@@ -120,24 +131,20 @@ class Expression:
         )
 
     def __repr__(self) -> str:
-        names = [f"x{i}" for i in range(self.n_inputs)]
+        infix = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+        lines: list[str] = []
 
         def apply(name: str, args: list) -> str:
             a = [a if isinstance(a, str) else repr(a) for a in args]
-            infix = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
             if name in infix:
                 return f"({a[0]} {infix[name]} {a[1]})"
             return f"{name}({', '.join(a)})"
 
-        lines = []
-        nodes = list(names)
-        for i, step in enumerate(self.steps):
-            args = [nodes[o] if isinstance(o, int) else repr(o) for o in step.operands]
-            out = Expression(len(args), (Step(step.name, tuple(range(len(args)))),)).build(
-                args, apply
-            )
-            lines.append(f"t{i} = {out}")
-            nodes.append(f"t{i}")
+        def bind(i: int, text: str) -> str:
+            lines.append(f"t{i} = {text}")
+            return f"t{i}"
+
+        self.build([f"x{i}" for i in range(self.n_inputs)], apply, bind)
         return f"Expression[{'; '.join(lines)}]"
 
 
