@@ -76,7 +76,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Expression:
-    """A random straight-line program over ``n_inputs`` inputs; its value is the last node."""
+    """A random straight-line program over ``n_inputs`` inputs; its value is the sum of the
+    steps that no later step uses."""
 
     n_inputs: int
     steps: tuple[Step, ...]
@@ -109,7 +110,18 @@ class Expression:
                     args[k] = apply("mul", [apply("tanh", [arg]), 3.0])
             out = apply(step.name, args)
             nodes.append(out if bind is None else bind(i, out))
-        return nodes[-1]
+        # The value is the sum of every step no later step uses, so that the whole DAG,
+        # not just the last step's ancestors, is differentiated.
+        used = {o for step in self.steps for o in step.operands if isinstance(o, int)}
+        sinks = [
+            nodes[self.n_inputs + i]
+            for i in range(len(self.steps))
+            if self.n_inputs + i not in used
+        ]
+        total = sinks[0]
+        for node in sinks[1:]:
+            total = apply("add", [total, node])
+        return total
 
     def kink_distance(self, xs: Sequence[float]) -> float:
         """How close any kinked primitive's operand comes to one of its kinks at ``xs``."""
@@ -144,8 +156,8 @@ class Expression:
             lines.append(f"t{i} = {text}")
             return f"t{i}"
 
-        self.build([f"x{i}" for i in range(self.n_inputs)], apply, bind)
-        return f"Expression[{'; '.join(lines)}]"
+        out = self.build([f"x{i}" for i in range(self.n_inputs)], apply, bind)
+        return f"Expression[{'; '.join(lines)}; out = {out}]"
 
 
 def _apply_value(name: str, args: list) -> Value:
