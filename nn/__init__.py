@@ -1,0 +1,46 @@
+"""chainrule's network library: micrograd's ``MLP`` and friends, on the public engine API.
+
+>>> from nn import MLP
+>>> from nn.optim import SGD
+>>> from nn.losses import mse_loss
+>>> model = MLP(2, [8, 1], seed=0)
+>>> opt = SGD(model.parameters(), lr=0.1)
+>>> for _ in range(50):
+...     loss = mse_loss([model([0.0, 1.0]), model([1.0, 0.0])], [1.0, -1.0])
+...     opt.zero_grad(); loss.backward(); opt.step()
+>>> loss.data < 0.01
+True
+"""
+
+from . import datasets, init, losses, optim, schedules
+from .clip import clip_grad_norm, grad_norm
+from .datasets import make_moons, make_spirals
+from .dropout import Dropout
+from .export import to_torch
+from .health import HealthReport, LayerHealth, gradient_health
+from .layers import ACTIVATIONS, MLP, Layer, Neuron
+from .module import Module
+from .serialize import StateDictError
+
+__all__ = [
+    "ACTIVATIONS",
+    "Dropout",
+    "HealthReport",
+    "Layer",
+    "LayerHealth",
+    "MLP",
+    "Module",
+    "Neuron",
+    "StateDictError",
+    "clip_grad_norm",
+    "datasets",
+    "grad_norm",
+    "gradient_health",
+    "init",
+    "losses",
+    "make_moons",
+    "make_spirals",
+    "optim",
+    "schedules",
+    "to_torch",
+]

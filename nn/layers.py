@@ -1,0 +1,206 @@
+"""``Neuron``, ``Layer`` and ``MLP``: micrograd's network, with activations and initialisations.
+
+The signatures, defaults and parameter order are micrograd's, so micrograd code runs with
+only its import changed and weights copy across one to one. A neuron's weighted sum plus
+bias is one ``autograd.dot`` node (micrograd makes 2n nodes for n inputs), which is most of
+why training here is fast.
+
+Every node a neuron makes in its forward pass is tagged ``<neuron path>/<role>``:
+``layers.0.neurons.3/dot`` for the weighted sum, ``layers.0.neurons.3/relu`` for the
+activation. A neuron that is not part of a bigger module has the empty path: ``/dot``,
+``/relu``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import random
+from collections.abc import Callable, Iterable, Sequence
+
+from autograd import Value, dot
+
+from . import init as _init
+from .dropout import Dropout
+from .module import Module
+
+#: Every accepted ``activation=`` name.
+ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+
+Input = Sequence[Value | float]
+
+
+def _activation(name: str, negative_slope: float) -> Callable[[Value], Value] | None:
+    if name == "linear":
+        return None
+    if name == "leaky_relu":
+        return lambda v: v.leaky_relu(negative_slope)
+    if name in ACTIVATIONS:
+        return getattr(Value, name)
+    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+
+
+def _count(n: object, what: str) -> int:
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return int(n)
+
+
+class Neuron(Module):
+    """``activation(w . x + b)``, micrograd's neuron.
+
+    ``nonlin=False`` makes it linear whatever ``activation`` says (micrograd's switch).
+    ``fan_out`` is the width of the layer the neuron belongs to; only Xavier init uses it,
+    and ``Layer`` sets it. ``seed`` is an int, a ``random.Random`` or None (fresh entropy).
+
+    >>> n = Neuron(2, seed=0)
+    >>> n.b.data, len(n.w)
+    (0.0, 2)
+    >>> n([1.0, 2.0]).op
+    'relu'
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str = "relu",
+        init: str = "uniform",
+        seed: int | random.Random | None = None,
+        fan_out: int = 1,
+        negative_slope: float = 0.01,
+    ) -> None:
+        nin = _count(nin, "nin")
+        activation = activation if nonlin else "linear"
+        self._act = _activation(activation, negative_slope)
+        self.init = _init.check_scheme(init)
+        rng = _init.make_rng(seed)
+        draws = _init.weights(
+            init, nin, _count(fan_out, "fan_out"), activation, rng, negative_slope
+        )
+        self.w = [Value(x) for x in draws]
+        self.b = Value(0.0)
+        self.nonlin = activation != "linear"
+        self.activation = activation
+        self.negative_slope = negative_slope
+        self._scan()
+
+    def _set_path(self, path: str) -> None:
+        self._path = path
+        self._dot_label = f"{path}/dot"
+        self._act_label = f"{path}/{self.activation}"
+
+    def __call__(self, x: Input) -> Value:
+        try:
+            n = len(x)
+        except TypeError:
+            raise TypeError(
+                f"{self!r} takes a list of {len(self.w)} inputs, got {type(x).__name__}"
+            ) from None
+        if n != len(self.w):
+            raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {n}")
+        out = dot(self.w, x, self.b)
+        out.label = self._dot_label
+        if self._act is not None:
+            out = self._act(out)
+            out.label = self._act_label
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{len(self.w)}, {self.activation}"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs; keywords go to each ``Neuron``.
+
+    Returns one Value when ``nout`` is 1, else a list, as micrograd's layer does.
+
+    >>> Layer(3, 2, activation="tanh", seed=0)
+    Layer(3 -> 2, tanh)
+    """
+
+    def __init__(self, nin: int, nout: int, **kwargs: object) -> None:
+        nout = _count(nout, "nout")
+        rng = _init.make_rng(kwargs.pop("seed", None))
+        self.neurons = [Neuron(nin, seed=rng, fan_out=nout, **kwargs) for _ in range(nout)]
+        self._scan()
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def extra_repr(self) -> str:
+        first = self.neurons[0]
+        return f"{len(first.w)} -> {len(self.neurons)}, {first.activation}"
+
+    def __repr__(self) -> str:  # one line: sixteen identical neurons say nothing more
+        return f"Layer({self.extra_repr()})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: hidden layers use ``activation``, the last ``final_activation``.
+
+    ``MLP(nin, nouts)`` is micrograd's (ReLU hidden layers, linear output, uniform(-1, 1)
+    weights). ``dropout`` (a probability, or a ``Dropout`` to choose its seed) applies
+    inverted dropout to every hidden layer's outputs while training; a dropped neuron is
+    never computed, so it adds nothing to the graph. ``seed`` makes the weights (and the
+    dropout masks) reproducible without touching the global ``random`` state; with the
+    default init, ``seed=s`` draws the weights micrograd draws after ``random.seed(s)``.
+
+    >>> model = MLP(2, [16, 16, 1], seed=0)
+    >>> len(model.parameters())
+    337
+    >>> model([0.5, -1.0]).op
+    'dot'
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Iterable[int],
+        *,
+        activation: str = "relu",
+        final_activation: str = "linear",
+        init: str = "uniform",
+        seed: int | random.Random | None = None,
+        dropout: float | Dropout = 0.0,
+        negative_slope: float = 0.01,
+    ) -> None:
+        if isinstance(nouts, numbers.Number):
+            raise TypeError(f"nouts is a list of layer widths, e.g. [16, 16, 1]; got {nouts!r}")
+        sizes = [_count(nin, "nin")] + [_count(n, "each layer width") for n in nouts]
+        if len(sizes) < 2:
+            raise ValueError("an MLP needs at least one layer: nouts is empty")
+        rng = _init.make_rng(seed)
+        last = len(sizes) - 2
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=final_activation if i == last else activation,
+                init=init,
+                seed=rng,
+                negative_slope=negative_slope,
+            )
+            for i in range(last + 1)
+        ]
+        if not isinstance(dropout, Dropout):
+            # Drawn after the weights, so dropout never changes a seed's weights.
+            dropout = Dropout(dropout, seed=rng) if dropout else None
+        self.dropout = dropout
+        self._scan()
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        drop = self.dropout
+        if drop is not None and not (drop.training and drop.p > 0.0):
+            drop = None
+        # Layers always pass lists between them (micrograd passes a bare Value out of a
+        # one-neuron hidden layer, and the next layer then fails to iterate over it).
+        for layer in self.layers[:-1]:
+            x = [n(x) for n in layer.neurons] if drop is None else drop.through(layer.neurons, x)
+        out = [n(x) for n in self.layers[-1].neurons]
+        return out[0] if len(out) == 1 else out
+
+    def extra_repr(self) -> str:
+        widths = [len(layer.neurons) for layer in self.layers]
+        return f"{len(self.layers[0].neurons[0].w)} -> {widths}"

@@ -1,0 +1,128 @@
+"""Loss functions, built from engine primitives, matching PyTorch's values and gradients.
+
+Sums are single ``autograd.sum`` / ``autograd.dot`` nodes: a batch's loss costs one node per
+sample per step, plus one, instead of a chain of additions.
+
+``mse_loss``, ``hinge_loss`` and ``binary_cross_entropy_with_logits`` take one prediction or
+a list of them (one scalar score per sample) and average over the list by default (PyTorch's
+``reduction="mean"``; ``"sum"`` adds). ``cross_entropy`` takes one sample's logits.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+
+import autograd
+from autograd import Value
+
+Scalar = Value | float
+Scalars = Scalar | Sequence[Scalar]
+
+
+def _as_list(x: Scalars, what: str) -> list[Scalar]:
+    if isinstance(x, (Value, numbers.Real)):
+        return [x]
+    out = list(x)
+    if not out:
+        raise ValueError(f"{what} is empty")
+    return out
+
+
+def _pairs(pred: Scalars, target: Scalars) -> tuple[list[Scalar], list[Scalar]]:
+    ps, ts = _as_list(pred, "pred"), _as_list(target, "target")
+    if len(ps) != len(ts):
+        raise ValueError(f"pred has {len(ps)} elements but target has {len(ts)}")
+    return ps, ts
+
+
+def _reduce(total: Value, n: int, reduction: str) -> Value:
+    if reduction == "mean":
+        return total / n
+    if reduction == "sum":
+        return total
+    raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+
+
+def mse_loss(pred: Scalars, target: Scalars, reduction: str = "mean") -> Value:
+    """Mean squared error, as ``torch.nn.functional.mse_loss``.
+
+    >>> mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
+    2.5
+    """
+    ps, ts = _pairs(pred, target)
+    diffs = [p - t for p, t in zip(ps, ts)]
+    return _reduce(autograd.dot(diffs, diffs), len(diffs), reduction)
+
+
+def hinge_loss(scores: Scalars, labels: Scalars, reduction: str = "mean") -> Value:
+    """micrograd's SVM max-margin loss: the mean of ``relu(1 - label * score)``, labels +-1.
+
+    >>> hinge_loss([Value(0.5), Value(-2.0)], [1, -1]).data
+    0.25
+    """
+    ss, ys = _pairs(scores, labels)
+    return _reduce(autograd.sum([(1.0 - y * s).relu() for s, y in zip(ss, ys)]), len(ss), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    logits: Scalars, targets: Scalars, reduction: str = "mean"
+) -> Value:
+    """``-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))``, stable at any logit.
+
+    Written as ``softplus(x) - x * y``, which is the same quantity without the two
+    logarithms of numbers that round to 0 or 1; the engine's softplus never overflows.
+
+    >>> round(binary_cross_entropy_with_logits(Value(0.0), 1.0).data, 6)
+    0.693147
+    """
+    xs, ys = _pairs(logits, targets)
+    total = autograd.sum(
+        [x.softplus() if isinstance(x, Value) else Value(x).softplus() for x in xs]
+    )
+    return _reduce(total - autograd.dot(xs, ys), len(xs), reduction)
+
+
+def log_sum_exp(values: Sequence[Scalar]) -> Value:
+    """``log(sum(exp(v)))``, shifted by the largest value so no exp overflows.
+
+    The shift is a constant: the gradient of log-sum-exp (the softmax) does not depend on it.
+    """
+    vs = _as_list(values, "values")
+    # Shift by the largest finite value; an inf or nan logit then gives what IEEE says.
+    m = max((float(v) for v in vs if math.isfinite(float(v))), default=0.0)
+    terms = [(v - m).exp() for v in _values(vs)]
+    return autograd.sum(terms).log() + m
+
+
+def cross_entropy(logits: Sequence[Scalar], target_index: int) -> Value:
+    """``-log softmax(logits)[target_index]`` for one sample, as PyTorch's ``cross_entropy``.
+
+    Finite, with a finite gradient, even at logits of +-1000.
+
+    >>> round(cross_entropy([Value(1000.0), Value(-1000.0)], 1).data, 6)
+    2000.0
+    """
+    vs = _values(_as_list(logits, "logits"))
+    if (
+        not isinstance(target_index, numbers.Integral)
+        or isinstance(target_index, bool)
+        or not 0 <= target_index < len(vs)
+    ):
+        raise ValueError(f"target_index must be an int in [0, {len(vs)}), got {target_index!r}")
+    return log_sum_exp(vs) - vs[int(target_index)]
+
+
+def l2_penalty(params: Iterable[Value], alpha: float = 1.0) -> Value:
+    """``alpha * sum(p * p)``, the weight-decay term of a loss, as one ``dot`` node.
+
+    >>> l2_penalty([Value(1.0), Value(-2.0)], alpha=1e-4).data
+    0.0005
+    """
+    ps = list(params)
+    return alpha * autograd.dot(ps, ps)
+
+
+def _values(xs: Iterable[Scalar]) -> list[Value]:
+    return [x if isinstance(x, Value) else Value(x) for x in xs]
