@@ -94,8 +94,11 @@ def figure_engine(rounds: int = 5) -> dict:
     ours, _ = micrograd_step_factory(autograd.Value)
     theirs, _ = micrograd_step_factory(micrograd.engine.Value)
     t = interleaved({"micrograd": theirs, "chainrule": ours}, rounds=rounds, collect=("micrograd",))
-    return {"micrograd_ms": t["micrograd"] * 1e3, "ours_ms": t["chainrule"] * 1e3,
-            "speedup": t["micrograd"] / t["chainrule"]}
+    return {
+        "micrograd_ms": t["micrograd"] * 1e3,
+        "ours_ms": t["chainrule"] * 1e3,
+        "speedup": t["micrograd"] / t["chainrule"],
+    }
 
 
 def figure_memory() -> dict:
@@ -154,8 +157,13 @@ def figure_depth(n: int = 2_000_000) -> dict:
     t2 = time.perf_counter()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
     del y
-    return {"nodes": n, "build_s": t1 - t0, "backward_s": t2 - t1, "peak_mb": peak_kb / 1024,
-            "grad_ok": x.grad == 1.0}
+    return {
+        "nodes": n,
+        "build_s": t1 - t0,
+        "backward_s": t2 - t1,
+        "peak_mb": peak_kb / 1024,
+        "grad_ok": x.grad == 1.0,
+    }
 
 
 # -- the library step and its speed limit ------------------------------------------------
@@ -228,7 +236,10 @@ def plain_float_step_factory(model):
                             gw[k] += dj * a[k]
                         gb[0] += dj
                     if li:
-                        back = [sum(W[j][k] * delta[j] for j in range(len(delta))) for k in range(len(a))]
+                        back = [
+                            sum(W[j][k] * delta[j] for j in range(len(delta)))
+                            for k in range(len(a))
+                        ]
                         delta = [d if zs[li - 1][k] > 0 else 0.0 for k, d in enumerate(back)]
         total /= n
         total += 1e-4 * sum(p * p for p in flat)
@@ -267,8 +278,12 @@ def figure_library(rounds: int = 7) -> dict:
     worst = max(abs(p.grad - g) for p, g in zip(params, ref_grads))
     assert abs(loss.data - ref_loss) < 1e-12 and worst < 1e-12, (loss.data, ref_loss, worst)
     t = interleaved({"nn": step, "plain": plain}, rounds=rounds)
-    return {"nn_ms": t["nn"] * 1e3, "plain_ms": t["plain"] * 1e3, "slowdown": t["nn"] / t["plain"],
-            "max_grad_diff": worst}
+    return {
+        "nn_ms": t["nn"] * 1e3,
+        "plain_ms": t["plain"] * 1e3,
+        "slowdown": t["nn"] / t["plain"],
+        "max_grad_diff": worst,
+    }
 
 
 def figure_demo(steps: int = 100) -> dict:

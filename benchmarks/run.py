@@ -20,32 +20,61 @@ def main() -> None:
     rows = []
 
     f1 = engine.figure_engine()
-    rows.append(("1 engine: micrograd demo step, op by op (65,800 nodes)",
-                 f"micrograd {f1['micrograd_ms']:.0f} ms, ours {f1['ours_ms']:.1f} ms",
-                 f"{f1['speedup']:.1f}x faster", ">= 15x", f1["speedup"] >= 15))
+    rows.append(
+        (
+            "1 engine: micrograd demo step, op by op (65,800 nodes)",
+            f"micrograd {f1['micrograd_ms']:.0f} ms, ours {f1['ours_ms']:.1f} ms",
+            f"{f1['speedup']:.1f}x faster",
+            ">= 15x",
+            f1["speedup"] >= 15,
+        )
+    )
 
     f2 = engine.figure_library()
-    rows.append(("2 library: nn moons step vs hand-written plain floats",
-                 f"nn {f2['nn_ms']:.1f} ms, plain {f2['plain_ms']:.1f} ms",
-                 f"{f2['slowdown']:.2f}x slower", "<= 3x", f2["slowdown"] <= 3))
+    rows.append(
+        (
+            "2 library: nn moons step vs hand-written plain floats",
+            f"nn {f2['nn_ms']:.1f} ms, plain {f2['plain_ms']:.1f} ms",
+            f"{f2['slowdown']:.2f}x slower",
+            "<= 3x",
+            f2["slowdown"] <= 3,
+        )
+    )
 
     f3 = engine.figure_memory()
-    rows.append(("3 memory: bytes per node (tracemalloc), freed without GC",
-                 f"{f3['nodes']} nodes, {f3['left_after_free']} B left after free",
-                 f"{f3['bytes_per_node']:.0f} B/node", "<= 200 B",
-                 f3["bytes_per_node"] <= 200 and f3["left_after_free"] < 0.01 * f3["nodes"] * 100))
+    rows.append(
+        (
+            "3 memory: bytes per node (tracemalloc), freed without GC",
+            f"{f3['nodes']} nodes, {f3['left_after_free']} B left after free",
+            f"{f3['bytes_per_node']:.0f} B/node",
+            "<= 200 B",
+            f3["bytes_per_node"] <= 200 and f3["left_after_free"] < 0.01 * f3["nodes"] * 100,
+        )
+    )
 
     f4 = engine.figure_depth()
-    rows.append(("4 depth: 2,000,000-node chain, build + backward",
-                 f"build {f4['build_s']:.2f} s, backward {f4['backward_s']:.2f} s",
-                 f"peak +{f4['peak_mb']:.0f} MB", "works", f4["grad_ok"]))
+    rows.append(
+        (
+            "4 depth: 2,000,000-node chain, build + backward",
+            f"build {f4['build_s']:.2f} s, backward {f4['backward_s']:.2f} s",
+            f"peak +{f4['peak_mb']:.0f} MB",
+            "works",
+            f4["grad_ok"],
+        )
+    )
 
     f5 = engine.figure_demo()
     micrograd_demo_s = 100 * f1["micrograd_ms"] / 1e3
-    rows.append(("5 demo: 100 moons steps end to end (nn)",
-                 f"loss {f5['loss']:.4f}, accuracy {f5['accuracy']:.0%}; micrograd ~{micrograd_demo_s:.0f} s",
-                 f"{f5['seconds']:.2f} s ({micrograd_demo_s / f5['seconds']:.0f}x faster)", "< 2 s",
-                 f5["seconds"] < 2))
+    rows.append(
+        (
+            "5 demo: 100 moons steps end to end (nn)",
+            f"loss {f5['loss']:.4f}, accuracy {f5['accuracy']:.0%}; "
+            f"micrograd ~{micrograd_demo_s:.0f} s",
+            f"{f5['seconds']:.2f} s ({micrograd_demo_s / f5['seconds']:.0f}x faster)",
+            "< 2 s",
+            f5["seconds"] < 2,
+        )
+    )
 
     try:
         import compiled  # issue 7: the traced and compiled step
