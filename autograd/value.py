@@ -282,13 +282,23 @@ def _unary_source(p: Primitive, fname: str) -> str:
     )
 
 
+# A plain float operand (x + 1.0) is common enough to skip the call to _number.
+_NUMBER = """\
+    if type(other) is float:
+        {var} = other
+    else:
+        {var} = _number(other)
+        if {var} is None:
+    {on_fail}"""
+
+
 def _binary_source(p: Primitive, fname: str, reflected: bool) -> str:
     """``self op other``; reflected: ``other op self`` with ``other`` a plain number."""
     fwd = _FORWARD.format(forward=p.forward, name=p.name, operands="x, y")
     if reflected:
         return (
-            f"def {fname}(self, other):\n    y = self.data\n    x = _number(other)\n"
-            "    if x is None:\n        return NotImplemented\n"
+            f"def {fname}(self, other):\n    y = self.data\n"
+            + _NUMBER.format(var="x", on_fail="        return NotImplemented\n")
             + fwd
             + _RECORD.format(
                 links=_link("x", "x", None) + _link("y", "self", p.dy), operands="x, y"
@@ -310,8 +320,7 @@ def _binary_source(p: Primitive, fname: str, reflected: bool) -> str:
                 links=_link("x", "self", p.dx) + _link("y", "other", p.dy), operands="x, y"
             )
         )
-        + "    y = _number(other)\n    if y is None:\n"
-        + not_number
+        + _NUMBER.format(var="y", on_fail=not_number)
         + fwd
         + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "y", None), operands="x, y")
     )
