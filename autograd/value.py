@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+from collections.abc import Sequence
 
 from . import modes
 from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, NaryPrimitive, Primitive
@@ -167,54 +168,31 @@ def _outside_domain(error: Exception, name: str, *operands: float) -> float:
     raise type(error)(f"{name}({args}): {error}") from None
 
 
-def _group_data(p: NaryPrimitive, group: tuple) -> tuple[list[float], bool]:
-    """The numbers of a group that is not all Values, and whether it holds any Value."""
-    if set(map(type, group)) <= _PLAIN_NUMBERS:
-        return list(map(float, group)), False
-    row = []
-    for v in group:
-        f = v.data if isinstance(v, Value) else _number(v)
-        if f is None:
-            raise TypeError(f"{p.name}: operands must be Values or numbers, got {v!r}")
-        row.append(f)
-    return row, True
-
-
-_PLAIN_NUMBERS = {float, int}
 _chain = itertools.chain.from_iterable
 
 
-def apply_nary(p: NaryPrimitive, *groups: tuple) -> Value:
+def apply_nary(p: NaryPrimitive, *groups: Sequence) -> Value:
     """One node computing ``p`` over groups (sequences) of operands, Values or numbers.
 
     A neuron's weighted sum comes through here on every forward pass, so the common case,
     every operand a Value, takes one list comprehension per group and no other per-operand
-    Python work; groups of plain numbers (a first layer's inputs) get no gradient and cost
-    nothing in the backward pass.
+    Python work. Groups holding plain numbers (a first layer's inputs) take the general path.
     """
-    groups = tuple(map(tuple, groups))  # no copy for what is a tuple already
-    rows = [[v.data for v in g if type(v) is Value] for g in groups]
-    all_values = True
-    for i, g in enumerate(groups):
-        if len(rows[i]) != len(g):
-            rows[i], has_value = _group_data(p, g)
-            all_values = False
-            if has_value:
-                return _apply_mixed(p, groups)
+    groups = tuple(map(tuple, groups))  # a snapshot; no copy for what is a tuple already
+    rows = []
+    for g in groups:
+        row = [v.data for v in g if type(v) is Value]
+        if len(row) != len(g):
+            return _apply_general(p, groups)
+        rows.append(row)
     node = _new(Value)
     node.data = float(p.forward(*rows))
     node.grad = 0.0
     node.label = ""
     node._pending = 0
-    partials = p.partials(*rows)
-    if all_values:
-        node._x = sum(groups, ())
-        node._dx = tuple(_chain(partials))
-    else:  # some groups are plain numbers: they take no gradient
-        keep = [i for i, g in enumerate(groups) if g and type(g[0]) is Value]
-        node._x = sum([groups[i] for i in keep], ())
-        node._dx = tuple(_chain([partials[i] for i in keep]))
     node._op = p
+    node._x = sum(groups, ())
+    node._dx = tuple(_chain(p.partials(*rows)))
     node._y = groups
     node._dy = _MANY
     if modes.active.threads:
@@ -222,9 +200,17 @@ def apply_nary(p: NaryPrimitive, *groups: tuple) -> Value:
     return node
 
 
-def _apply_mixed(p: NaryPrimitive, groups: tuple) -> Value:
-    """The rare case of a group mixing Values and numbers: keep the Values one by one."""
-    rows = [_group_data(p, g)[0] for g in groups]
+def _apply_general(p: NaryPrimitive, groups: tuple) -> Value:
+    """Groups with plain numbers in them: the numbers are constants and get no gradient."""
+    rows = []
+    for g in groups:
+        row = []
+        for v in g:
+            f = v.data if isinstance(v, Value) else _number(v)
+            if f is None:
+                raise TypeError(f"{p.name}: operands must be Values or numbers, got {v!r}")
+            row.append(f)
+        rows.append(row)
     node = Value(p.forward(*rows))
     pairs = [
         (v, d)
