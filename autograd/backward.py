@@ -22,17 +22,7 @@ from __future__ import annotations
 import math
 
 from . import modes
-from .value import _MANY, Value
-
-
-def _operands(node: Value) -> tuple:
-    """The Values ``node`` was computed from (constants left out)."""
-    dy = node._dy
-    if dy is _MANY:
-        return node._x
-    if node._dx is None:
-        return () if dy is None else (node._y,)
-    return (node._x,) if dy is None else (node._x, node._y)
+from .value import _MANY, Value, _operands  # noqa: F401  (_operands: used by autograd.compile)
 
 
 def _count_consumers(root: Value) -> list[Value]:

@@ -60,7 +60,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this node was computed from, in operand order (constants left out)."""
-        return tuple(_parents(self))
+        return tuple(_operands(self))
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
@@ -132,10 +132,14 @@ def _number(value: object) -> float | None:
     return None
 
 
-def _parents(node: Value) -> list[Value]:
-    from .backward import _operands
-
-    return list(_operands(node))
+def _operands(node: Value) -> tuple:
+    """The Values ``node`` was computed from (constants left out)."""
+    dy = node._dy
+    if dy is _MANY:
+        return node._x
+    if node._dx is None:
+        return () if dy is None else (node._y,)
+    return (node._x,) if dy is None else (node._x, node._y)
 
 
 class _Many:
