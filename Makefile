@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := benchmarks/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo demos lint bench clean
 
 # (Re)install only when pyproject.toml is newer than the last install.
 $(STAMP): pyproject.toml
@@ -23,7 +23,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 demo: $(STAMP)
-	$(BIN)/python -m demos.neuron
+	$(BIN)/python -m demos.moons
+
+DEMOS := moons chain_rule vanishing optimizers dropout
+demos: $(STAMP)
+	for d in $(DEMOS); do $(BIN)/python -m demos.$$d || exit 1; done
 
 # The benchmarks compare against micrograd 0.1.0 from PyPI, in a venv of their own so that
 # micrograd is never a dependency of the project or its tests.
