@@ -8,6 +8,7 @@
 27.0
 """
 
+from .compile import CompiledStep, TraceInfo, compile
 from .extend import define_primitive
 from .functional import grad, hessian
 from .gradcheck import (
@@ -24,11 +25,14 @@ from .value import Value
 
 __all__ = [
     "AnomalyError",
+    "CompiledStep",
     "GradcheckError",
     "PRIMITIVES",
+    "TraceInfo",
     "Primitive",
     "Value",
     "check_primitive",
+    "compile",
     "define_primitive",
     "detect_anomaly",
     "dot",

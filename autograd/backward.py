@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 from . import modes
-from .value import _MANY, Value, _operands  # noqa: F401  (_operands: used by autograd.compile)
+from .value import _MANY, Value
 
 
 def _count_consumers(root: Value) -> list[Value]:

@@ -1,5 +1,5 @@
-"""Per-thread modes that change what the forward pass records: ``no_grad`` and
-``detect_anomaly``.
+"""Per-thread modes that change what the forward pass records: ``no_grad``,
+``detect_anomaly``, and the comparison log that ``autograd.compile`` keeps while tracing.
 
 The per-node hot path must not pay a thread-local lookup on every operation, so every
 operation first checks one plain counter, the number of threads inside either mode right
@@ -13,6 +13,7 @@ import math
 import os
 import sys
 import threading
+from collections.abc import Iterator
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -34,13 +35,16 @@ active = _Counter()
 def _state() -> dict:
     state = getattr(_local, "state", None)
     if state is None:
-        state = _local.state = {"no_grad": 0, "anomaly": 0, "sites": {}}
+        state = _local.state = {"no_grad": 0, "anomaly": 0, "trace": 0, "sites": {}, "log": None}
     return state
+
+
+_MODES = ("no_grad", "anomaly", "trace")
 
 
 def _enter(mode: str) -> None:
     state = _state()
-    was_plain = state["no_grad"] == 0 and state["anomaly"] == 0
+    was_plain = not any(state[m] for m in _MODES)
     state[mode] += 1
     if was_plain:
         with _lock:
@@ -52,7 +56,7 @@ def _exit(mode: str) -> None:
     state[mode] -= 1
     if mode == "anomaly" and state["anomaly"] == 0:
         state["sites"].clear()
-    if state["no_grad"] == 0 and state["anomaly"] == 0:
+    if not any(state[m] for m in _MODES):
         with _lock:
             active.threads -= 1
 
@@ -109,6 +113,26 @@ class detect_anomaly(contextlib.ContextDecorator):
 
     def __exit__(self, *exc: object) -> None:
         _exit("anomaly")
+
+
+@contextlib.contextmanager
+def recording_comparisons() -> Iterator[list]:
+    """Log (operator, left, right, outcome) for each Value comparison made in this thread."""
+    state = _state()
+    outer, log = state["log"], []
+    state["log"] = log
+    _enter("trace")
+    try:
+        yield log
+    finally:
+        _exit("trace")
+        state["log"] = outer
+
+
+def log_comparison(op: str, a: object, b: object, result: bool) -> None:
+    log = _state()["log"]
+    if log is not None:
+        log.append((op, a, b, result))
 
 
 def _user_site() -> str:

@@ -72,16 +72,16 @@ class Value:
     # (identity), inherited rather than reassigned: a reassigned __hash__ is called through
     # Python and made every dict lookup of the backward pass three times slower.
     def __lt__(self, other: object) -> bool:
-        return self.data < _compare_operand(other)
+        return _compared("<", self, other, self.data < _compare_operand(other))
 
     def __le__(self, other: object) -> bool:
-        return self.data <= _compare_operand(other)
+        return _compared("<=", self, other, self.data <= _compare_operand(other))
 
     def __gt__(self, other: object) -> bool:
-        return self.data > _compare_operand(other)
+        return _compared(">", self, other, self.data > _compare_operand(other))
 
     def __ge__(self, other: object) -> bool:
-        return self.data >= _compare_operand(other)
+        return _compared(">=", self, other, self.data >= _compare_operand(other))
 
     # -- gradients -------------------------------------------------------------------
     def backward(self) -> None:
@@ -116,6 +116,14 @@ def _as_float(value: object, what: str) -> float:
         else type(value).__name__
     )
     raise TypeError(f"{what} must be an int or float, got {kind}: {value!r}")
+
+
+def _compared(op: str, a: Value, b: object, result: bool) -> bool:
+    # A trace (autograd.compile) logs the comparisons its function makes, so that the
+    # replay can check they still come out the same.
+    if modes.active.threads:
+        modes.log_comparison(op, a, b, result)
+    return result
 
 
 def _compare_operand(other: object) -> float:

@@ -1,0 +1,783 @@
+"""Trace once, replay fast: a loss function recorded once and replayed as straight-line code.
+
+A training loop builds the same graph on every step: same operations, same shape, new
+numbers. ``compile(fn, params)`` calls ``fn()`` once, walks the graph it returns, and writes
+one Python function that does that step's forward and backward pass over plain local
+floats, with no ``Value`` objects and no graph. For ``(dot(w, [2.0, 3.0], b).tanh() - 0.5) ** 2``:
+
+    v3 = v2 + v0 * 2.0 + v1 * 3.0           # the weighted sum, written out
+    v4 = tanh(v3)                           # the table's forward formulas
+    v5 = v4 - 0.5
+    v6 = real_pow(v5, 2.0)
+    g3 = (1.0 - v4 * v4) * ((0.0 if 2.0 == 0.0 else 2.0 * ipow(v5, 2.0 - 1.0)))
+    g0 = 0.0 + 2.0 * g3                     # d loss / d w0, as backward() sums it
+
+Every formula is the primitive table's own text (``autograd.primitives``) with its operand
+names rewritten, and every gradient adds the same terms in the same order as the dynamic
+backward pass, so the results are the engine's, bit for bit.
+
+What is frozen at trace time, what is checked on every call, and how big graphs are
+handled: docs/compile.md.
+
+>>> from autograd import Value
+>>> w = Value(2.0)
+>>> step = compile(lambda: (w * w - 3.0).tanh(), [w])
+>>> loss = step()
+>>> w.grad == (1 - loss * loss) * 4.0
+True
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import itertools
+import math
+import operator
+import re
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from . import modes
+from .modes import recording_comparisons
+from .primitives import FLOAT_FUNCTIONS, NaryPrimitive, Primitive
+from .value import _MANY, Value, _operands
+
+__all__ = ["CompiledStep", "TraceInfo", "compile"]
+
+
+@dataclass(frozen=True)
+class TraceInfo:
+    """What one trace cost: graph size, generated code size, and the time of each stage."""
+
+    nodes: int  #: interior nodes reached from the loss
+    statements: int  #: lines of the generated function
+    trace_seconds: float  #: running ``fn()`` once, on the engine
+    codegen_seconds: float  #: walking the graph and writing the source
+    compile_seconds: float  #: Python's ``compile()`` of that source
+
+
+def compile(  # noqa: A001 - autograd.compile, named as jax.jit and torch.compile are
+    fn: Callable[[], Value],
+    params: Iterable[Value],
+    *,
+    inputs: Iterable[Value] = (),
+    max_traces: int = 8,
+) -> CompiledStep:
+    """Trace ``fn`` once and return a step that replays it: ``loss = step()``.
+
+    ``fn()`` takes no arguments and returns the loss, a ``Value`` built from ``params``
+    (leaf Values). Each call of the step reads every param's ``.data``, computes the loss
+    and its gradient, sets (does not add to) every param's ``.grad`` and returns the loss
+    as a float: ``zero_grad(); loss = fn(); loss.backward()`` in one call, with the same
+    numbers. Every other number ``fn`` used is frozen at its value during the trace, except
+    the ``.data`` of ``inputs`` (leaf Values that get no gradient), read on every call.
+    Comparisons between Values made in ``fn`` (``if v > 0``, ``max(a, b)``) are checked on
+    every call; when one comes out differently, the step runs ``fn`` again on the engine and
+    compiles the branch it takes (at most ``max_traces`` branches; beyond that, new branches
+    run on the engine).
+
+    >>> from autograd import Value
+    >>> a, b = Value(1.5), Value(-0.5)
+    >>> step = compile(lambda: (a * b).exp() + a, [a, b])
+    >>> round(step(), 6), round(a.grad, 6), round(b.grad, 6)
+    (1.972367, 0.763817, 0.70855)
+    """
+    return CompiledStep(fn, params, inputs=inputs, max_traces=max_traces)
+
+
+class CompiledStep:
+    """A traced loss function replayed as generated float code. Call it: ``loss = step()``.
+
+    ``source`` is the generated code of the branch in use, ``info`` what its trace cost,
+    ``traces`` how many branches were compiled so far (more than one when a comparison in
+    ``fn`` changed outcome).
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[], Value],
+        params: Iterable[Value],
+        *,
+        inputs: Iterable[Value] = (),
+        max_traces: int = 8,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"compile: fn must be a function of no arguments, got {fn!r}")
+        self.params = _leaves(params, "params")
+        self.inputs = _leaves(inputs, "inputs")
+        if not self.params:
+            raise ValueError("compile: params is empty; pass the leaves to differentiate")
+        both = set(self.params).intersection(self.inputs)
+        if both:
+            raise ValueError(
+                f"compile: {_describe(both.pop(), self.params)} is in both params and inputs"
+            )
+        if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
+            raise ValueError(f"compile: max_traces must be a positive int, got {max_traces!r}")
+        self.fn = fn
+        self.max_traces = max_traces
+        self.traces = 0
+        self._variants: dict[tuple, _Variant] = {}
+        self._variant: _Variant | None = None
+        self._warned = False
+        start = time.perf_counter()
+        with recording_comparisons() as log:
+            root = _check_loss(fn(), fn)
+        variant = _build(root, log, self.params, self.inputs, time.perf_counter() - start)
+        if variant.unreached:
+            raise ValueError(
+                "compile: the loss does not depend on "
+                + ", ".join(_describe(p, self.params) for p in variant.unreached)
+                + (" (was fn run under no_grad?)" if root._op is None else "")
+            )
+        self._install(variant)
+
+    def __call__(self) -> float:
+        """Forward and backward at the params' current data: set each ``.grad``, return the
+        loss. Inside ``detect_anomaly`` the step runs on the engine, which names anomalies."""
+        variant = self._variant
+        if variant is not None and not (modes.active.threads and modes.is_anomaly_enabled()):
+            try:
+                return variant.run()
+            except (ArithmeticError, ValueError, _BranchChanged):
+                # A comparison came out differently, or an operation left its domain: the
+                # engine decides (nan from inf operands, its own error messages).
+                pass
+        return self._dynamic_step()
+
+    @property
+    def source(self) -> str:
+        """The generated code of the branch in use (empty while running on the engine)."""
+        return "" if self._variant is None else self._variant.source
+
+    @property
+    def info(self) -> TraceInfo | None:
+        """What the trace of the branch in use cost."""
+        return None if self._variant is None else self._variant.info
+
+    def __repr__(self) -> str:
+        return f"<CompiledStep of {self.fn!r}: {len(self.params)} params, {self.traces} trace(s)>"
+
+    def _install(self, variant: _Variant) -> None:
+        self.traces += 1
+        self._variants[variant.signature] = variant
+        self._variant = variant
+
+    def _dynamic_step(self) -> float:
+        """Run ``fn`` on the engine, then switch to (or compile) the branch it took."""
+        if not modes.is_grad_enabled():
+            raise RuntimeError(
+                "compile: this call needs fn's graph (a comparison changed outcome, or an "
+                "operation left its domain), and no_grad is on; call the step outside no_grad"
+            )
+        start = time.perf_counter()
+        with recording_comparisons() as log:
+            root = _check_loss(self.fn(), self.fn)
+        trace_seconds = time.perf_counter() - start
+        for p in self.params:
+            p.grad = 0.0
+        root.backward()  # also into other leaves' .grad, as on the engine
+        variant = self._variants.get(_signature(log))
+        if variant is None and self.traces < self.max_traces:
+            variant = _build(root, log, self.params, self.inputs, trace_seconds)
+            self._install(variant)
+        self._variant = variant
+        if variant is None and not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"compile: comparisons in {self.fn!r} changed outcome {self.traces} times; "
+                "new branches run on the dynamic engine (use relu, abs or leaky_relu for "
+                "kinks, or raise max_traces)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return root.data
+
+
+# -- checking what the user gave ------------------------------------------------------------
+
+
+def _leaves(values: Iterable[Value], what: str) -> tuple[Value, ...]:
+    if isinstance(values, Value):
+        values = [values]
+    try:
+        out = tuple(values)
+    except TypeError:
+        raise TypeError(f"compile: {what} must be a list of Values, got {values!r}") from None
+    seen: set = set()
+    for i, v in enumerate(out):
+        if not isinstance(v, Value):
+            raise TypeError(f"compile: {what}[{i}] must be a Value, got {type(v).__name__}: {v!r}")
+        if v._op is not None:
+            raise ValueError(
+                f"compile: {what}[{i}] is not a leaf (it was made by {v.op}); "
+                "pass the Values you update, not results computed from them"
+            )
+        if v in seen:
+            raise ValueError(f"compile: {what}[{i}] appears twice")
+        seen.add(v)
+    return out
+
+
+def _describe(v: Value, params: Sequence[Value]) -> str:
+    where = f"params[{params.index(v)}]" if v in params else "an input"
+    return f"{where} ({v.label!r})" if v.label else where
+
+
+def _check_loss(root: object, fn: Callable) -> Value:
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"compile: fn must return the loss as a Value; {fn!r} returned "
+            f"{type(root).__name__}: {root!r}"
+        )
+    return root
+
+
+# -- recording the comparisons fn makes -------------------------------------------------------
+# Python control flow over Values goes through their ordering operators (``if v > 0``,
+# ``max(a, b)``, ``sorted``). While a trace runs, Value logs (operator, operands, outcome) in
+# the tracing thread (``autograd.modes.recording_comparisons``), and the generated code
+# checks each outcome again.
+
+
+def _signature(log: list) -> tuple:
+    """What identifies a branch: the outcome of every comparison, in order."""
+    return tuple(entry[3] for entry in log)
+
+
+# -- the table's formulas as code templates --------------------------------------------------
+
+
+class _Template:
+    """A formula with its operand names ``x``, ``y``, ``out`` turned into format fields.
+
+    The formula is parsed and only its ``Name`` nodes are rewritten (a textual replace would
+    also hit the ``x`` in ``exp``); function names become the names they are bound to in the
+    generated module. An int compared with a float (``x > 0``) is written as a float
+    (``x > 0.0``): the outcome is the same, and CPython runs a float-float comparison twice
+    as fast.
+    """
+
+    def __init__(self, text: str, functions: dict[str, str]) -> None:
+        text = text.strip()
+        tree = ast.parse(text, mode="eval")
+        self.atom = isinstance(tree.body, (ast.Name, ast.Constant, ast.Call))
+        self.constant = text if isinstance(tree.body, ast.Constant) else None
+        raw = text.encode()  # AST offsets count UTF-8 bytes
+        starts = [0]
+        for line in raw.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+
+        def span(n: ast.AST) -> tuple[int, int]:
+            return starts[n.lineno - 1] + n.col_offset, starts[n.end_lineno - 1] + n.end_col_offset
+
+        edits = []
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name):
+                new = "{" + n.id + "}" if n.id in ("x", "y", "out") else functions.get(n.id, n.id)
+                edits.append((*span(n), new))
+            elif isinstance(n, ast.Compare):
+                for c in (n.left, *n.comparators):
+                    if _small_int(c):
+                        edits.append((*span(c), repr(float(c.value))))
+        pieces, at = [], 0
+        for start, end, new in sorted(edits):
+            pieces += [_escape(raw[at:start].decode()), new]
+            at = end
+        pieces.append(_escape(raw[at:].decode()))
+        self.format = "".join(pieces).format
+
+
+def _small_int(n: ast.AST) -> bool:
+    """An int literal that a float represents exactly."""
+    v = getattr(n, "value", None)
+    return isinstance(n, ast.Constant) and type(v) is int and abs(v) <= 2**53
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+# -- n-ary rules run on stand-ins -------------------------------------------------------------
+# An n-ary primitive's forward and partials are Python functions over groups of numbers. Run
+# once per shape at trace time on stand-ins that record arithmetic as code, they become code:
+# dot's partials, (ys, xs, (1.0,)), become the operands themselves; a small dot's forward,
+# sum(map(operator.mul, xs, ys), start[0]), becomes ``b + w0 * a0 + w1 * a1``. The latter
+# is exact only where the builtin sum adds floats one by one, left to right, as that code
+# does (CPython up to 3.11; 3.12 adds floats with compensation), so elsewhere, and for rules
+# that do anything but arithmetic, the generated code calls the rule itself.
+
+_SEQUENTIAL_SUM = sum([1e16, 1.0, -1e16], 0.0) == 0.0
+_ADD, _MUL, _UNARY, _ATOM = 1, 2, 3, 4  # Python's precedences, lowest first
+
+
+class _Expr:
+    """A number of the generated code: the text of an expression and its precedence."""
+
+    __slots__ = ("text", "prec", "gen")
+
+    def __init__(self, text: str, prec: int, gen: _Codegen) -> None:
+        self.text, self.prec, self.gen = text, prec, gen
+
+    def _binary(self, other: object, op: str, prec: int, reflected: bool) -> _Expr:
+        if not _SEQUENTIAL_SUM:  # a rule's sum() would not add as this code does
+            return NotImplemented
+        if not isinstance(other, _Expr):
+            if type(other) not in (float, int):
+                return NotImplemented
+            other = _Expr(self.gen.literal(other), _ATOM, self.gen)
+        a, b = (other, self) if reflected else (self, other)
+        left = a.text if a.prec >= prec else f"({a.text})"
+        right = b.text if b.prec > prec else f"({b.text})"  # a - (b - c)
+        return _Expr(f"{left} {op} {right}", prec, self.gen)
+
+    def __add__(self, other: object) -> _Expr:
+        return self._binary(other, "+", _ADD, False)
+
+    def __radd__(self, other: object) -> _Expr:
+        return self._binary(other, "+", _ADD, True)
+
+    def __sub__(self, other: object) -> _Expr:
+        return self._binary(other, "-", _ADD, False)
+
+    def __rsub__(self, other: object) -> _Expr:
+        return self._binary(other, "-", _ADD, True)
+
+    def __mul__(self, other: object) -> _Expr:
+        return self._binary(other, "*", _MUL, False)
+
+    def __rmul__(self, other: object) -> _Expr:
+        return self._binary(other, "*", _MUL, True)
+
+    def __truediv__(self, other: object) -> _Expr:
+        return self._binary(other, "/", _MUL, False)
+
+    def __rtruediv__(self, other: object) -> _Expr:
+        return self._binary(other, "/", _MUL, True)
+
+    def __neg__(self) -> _Expr:
+        if not _SEQUENTIAL_SUM:
+            raise TypeError("stand-ins do arithmetic only where sum() adds one by one")
+        text = self.text if self.prec >= _UNARY else f"({self.text})"
+        return _Expr(f"-{text}", _UNARY, self.gen)
+
+    def _unknown(self, *args: object) -> bool:
+        # A rule that branches on its operands cannot be written once for all calls.
+        raise TypeError("a stand-in has no value")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __float__ = _unknown
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _run_on_stand_ins(gen: _Codegen, rule: Callable, sizes: tuple[int, ...]) -> object:
+    """``rule`` on groups of stand-ins ``{0}``, ``{1}``, ... (one per operand), or None."""
+    flat = itertools.count()
+    groups = tuple(tuple(_Expr(f"{{{next(flat)}}}", _ATOM, gen) for _ in range(n)) for n in sizes)
+    try:
+        return rule(*groups)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def _code(gen: _Codegen, x: object, prec: int) -> int | str | None:
+    """A rule's result as the index of the operand it is, or a format string over the
+    operands (in parentheses if needed as an operand of ``prec``), or None."""
+    if isinstance(x, _Expr):
+        if x.text[0] == "{" and x.text[1:-1].isdigit():
+            return int(x.text[1:-1])
+        return x.text if x.prec >= prec else f"({x.text})"
+    if type(x) in (float, int):
+        return _escape(gen.literal(x))
+    return None
+
+
+# -- building the function ------------------------------------------------------------------
+
+
+class _BranchChanged(Exception):
+    """A comparison that the trace recorded came out differently on this call."""
+
+
+#: The generated code's own variable names: a formula's function never takes one of them.
+_LOCAL_NAME = re.compile(r"[vgTP]\d+|_.*")
+
+_HELPERS = {
+    "_chain": itertools.chain.from_iterable,
+    "_data": operator.attrgetter("data"),
+    "_map": map,
+    "_BranchChanged": _BranchChanged,
+}
+
+#: Terms per statement in a gradient sum (the compiler recurses once per term).
+_MAX_TERMS = 200
+#: An n-ary node with at most this many operands is written out (``b + w0 * a0 + ...``);
+#: beyond, the generated code calls the table's rule.
+_MAX_EXPANDED = 400
+#: How deep a gradient used once may be written into the expression that uses it.
+_MAX_INLINE = 16
+
+
+@dataclass
+class _Variant:
+    """One compiled branch of ``fn``."""
+
+    run: Callable[[], float]
+    source: str
+    signature: tuple
+    info: TraceInfo
+    unreached: list[Value]
+
+
+def _build(root: Value, log: list, params: tuple, inputs: tuple, trace_seconds: float) -> _Variant:
+    start = time.perf_counter()
+    gen = _Codegen(root, log, params, inputs)
+    source = gen.source()
+    codegen_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    code = builtins.compile(source, f"<autograd.compile: {gen.nodes} nodes>", "exec")
+    namespace = {**gen.namespace, "_P": params, "_I": inputs}
+    exec(code, namespace)  # noqa: S102 - the code written just above, from the table
+    compile_seconds = time.perf_counter() - start
+    info = TraceInfo(gen.nodes, source.count("\n"), trace_seconds, codegen_seconds, compile_seconds)
+    return _Variant(namespace["_step"], source, _signature(log), info, gen.unreached)
+
+
+def _backward_order(root: Value) -> list[Value]:
+    """The order in which ``autograd.backward`` visits the interior nodes below ``root``.
+
+    The same two walks as that module's (count each node's consumers, then hand a node on
+    when its count reaches zero, last in first out), with the counts kept here.
+    """
+    pending: dict[Value, int] = {}
+    stack = [root]
+    while stack:
+        for v in _operands(stack.pop()):
+            if v._op is not None:
+                n = pending.get(v, 0)
+                pending[v] = n + 1
+                if not n:
+                    stack.append(v)
+    order = []
+    ready = [root] if root._op is not None else []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for v in _operands(node):
+            if v._op is not None:
+                n = pending[v] - 1
+                pending[v] = n
+                if not n:
+                    ready.append(v)
+    return order
+
+
+def _nodes_below(values: Iterable[object], done: set) -> list[Value]:
+    """Interior nodes below ``values`` and not in ``done``, operands first."""
+    out: list[Value] = []
+    seen = set(done)
+    for top in values:
+        if not isinstance(top, Value) or top._op is None or top in seen:
+            continue
+        seen.add(top)
+        stack = [(top, iter(_operands(top)))]
+        while stack:
+            node, rest = stack[-1]
+            for v in rest:
+                if v._op is not None and v not in seen:
+                    seen.add(v)
+                    stack.append((v, iter(_operands(v))))
+                    break
+            else:
+                stack.pop()
+                out.append(node)
+    return out
+
+
+class _Codegen:
+    """Writes the step for one traced graph.
+
+    Forward: one statement per node that depends on a param or an input, operands first;
+    every other node is a constant, written as a literal.
+
+    Backward: the dynamic pass's visiting order, simulated on the graph. Each node's
+    gradient is written where that pass hands the node on (all its terms are known by
+    then): the sum of its terms ``d * g``, left to right in the order that pass adds them
+    into ``.grad``. Plain float arithmetic in straight-line code is what CPython runs
+    fastest: summing with ``sum(map(operator.mul, ds, gs))`` over tuples, tried, made the
+    code a third quicker to compile but the step nearly three times slower.
+    """
+
+    def __init__(self, root: Value, log: list, params: tuple, inputs: tuple) -> None:
+        self.root, self.log, self.params, self.inputs = root, log, params, inputs
+        self.order = _backward_order(root)
+        self.nodes = len(self.order)
+        self.varying: set[Value] = set(params).union(inputs)
+        self.lines: list[str] = []
+        self.namespace: dict[str, object] = dict(_HELPERS)
+        self.names: dict[Value, str] = {}  # the variable of each varying Value
+        self.tuples: dict[tuple, str] = {}  # n-ary operand groups passed to a rule, as code
+        self.templates: dict[int, tuple] = {}  # each primitive's formulas, by id
+        self.functions: dict[int, dict[str, str]] = {}
+        self.rules: dict[tuple, list | None] = {}  # n-ary rules by shape, as code
+        self.operands: dict[Value, list[str]] = {}  # an n-ary node's operands, as code
+        self.count = itertools.count()
+        self.unreached: list[Value] = []
+
+    def source(self) -> str:
+        for group, values in (("_P", self.params), ("_I", self.inputs)):
+            if values:
+                targets = ", ".join(self.name_of(v) for v in values)
+                self.lines.append(f"{targets}, = _map(_data, {group})")
+        forward = self.order[::-1]
+        self.forward(forward)
+        self.guards(set(forward))
+        self.backward()
+        self.lines.append(f"return {self.value(self.root)}")
+        body = "".join(f"    {line}\n" for line in self.lines)
+        return f"def _step(_P=_P, _I=_I):\n{body}"
+
+    # -- names and literals ----------------------------------------------------------
+    def name_of(self, v: Value) -> str:
+        name = self.names[v] = f"v{next(self.count)}"
+        return name
+
+    def literal(self, f: object) -> str:
+        f = float(f)
+        if math.isfinite(f):
+            text = repr(f)  # repr round-trips a float exactly
+            return f"({text})" if text[0] == "-" else text
+        name = f"_k{next(self.count)}"  # inf and nan have no literal: bind the float
+        self.namespace[name] = f
+        return name
+
+    def value(self, v: object) -> str:
+        """An operand as code: its variable if it varies, else its number."""
+        if v is None:  # the y of a one-operand primitive
+            return "None"
+        if isinstance(v, Value):
+            name = self.names.get(v)
+            return name if name is not None else self.literal(v.data)
+        return self.literal(v)
+
+    def group(self, items: tuple, key: object = None) -> str:
+        """A tuple of code items for calling an n-ary rule; made once, as a variable."""
+        key = items if key is None else key
+        text = self.tuples.get(key)
+        if text is None:
+            text = "(" + ", ".join(items) + ",)"
+            if len(items) > 1:
+                name = f"T{next(self.count)}"
+                self.lines.append(f"{name} = {text}")
+                text = name
+            self.tuples[key] = text
+        return text
+
+    def function_names(self, p: Primitive) -> dict[str, str]:
+        """The names p's formulas call, bound in the namespace to p's float functions."""
+        names = self.functions.get(id(p))
+        if names is None:
+            names = self.functions[id(p)] = {}
+            for name, fn in {**FLOAT_FUNCTIONS, **p.functions}.items():
+                bound = name
+                # One name, two meanings (two primitives' functions, or a helper), or a
+                # name the generated code uses for its own variables: renamed.
+                if self.namespace.get(bound, fn) is not fn or _LOCAL_NAME.fullmatch(bound):
+                    bound = f"f{next(self.count)}_{name}"
+                self.namespace[bound] = fn
+                names[name] = bound
+        return names
+
+    def rule(self, p: NaryPrimitive, which: str, sizes: tuple[int, ...]) -> list | None:
+        """p's forward or partials for operand groups of these sizes, as code over the
+        operands: one entry for the forward, one per operand for the partials, each an int
+        (that operand itself) or a format string over the operands; None where the rule
+        must be called at replay."""
+        key = (id(p), which, sizes)
+        if key in self.rules:
+            return self.rules[key]
+        code = None
+        if which == "forward":
+            if _SEQUENTIAL_SUM and sum(sizes) <= _MAX_EXPANDED:
+                code = [_code(self, _run_on_stand_ins(self, p.forward, sizes), _ADD)]
+        else:
+            try:
+                parts = [list(g) for g in _run_on_stand_ins(self, p.partials, sizes)]
+                if [len(g) for g in parts] == list(sizes):
+                    code = [_code(self, d, _MUL) for g in parts for d in g]
+            except TypeError:  # not sequences
+                pass
+        if code is not None and None in code:
+            code = None
+        self.rules[key] = code
+        return code
+
+    # -- forward --------------------------------------------------------------------------
+    def forward(self, nodes: list[Value]) -> None:
+        varying, lines, names, templates = self.varying, self.lines, self.names, self.templates
+        get, value = names.get, self.value
+        for node in nodes:
+            if node._dy is _MANY:
+                if not any(map(varying.__contains__, node._x)):
+                    continue  # a constant, as all its operands are
+                code = self.nary_forward(node)
+            else:
+                x, y = node._x, node._y
+                if not (
+                    (node._dx is not None and x in varying)
+                    or (node._dy is not None and y in varying)
+                ):
+                    continue
+                p = node._op
+                fwd = (templates.get(id(p)) or self.formulas(p))[0]
+                code = fwd(x=get(x) or value(x), y=get(y) or value(y), out="None")
+            varying.add(node)
+            name = names[node] = f"v{next(self.count)}"
+            lines.append(f"{name} = {code}")
+
+    def nary_forward(self, node: Value) -> str:
+        p, groups = node._op, node._y
+        get, value = self.names.get, self.value
+        operands = self.operands[node] = [get(v) or value(v) for g in groups for v in g]
+        code = self.rule(p, "forward", tuple(map(len, groups)))
+        if code is not None:
+            d = code[0]
+            return operands[d] if type(d) is int else d.format(*operands)
+        fname = f"_f_{p.name}"
+        self.namespace.setdefault(fname, p.forward)
+        args = ", ".join(self.group(tuple(map(value, g)), key=g) for g in groups)
+        return f"{fname}({args})"
+
+    def guards(self, done: set) -> None:
+        """Check again every comparison fn made on a varying Value. A Value compared but not
+        used by the loss is computed first."""
+        self.forward(_nodes_below((v for entry in self.log for v in entry[1:3]), done))
+        for name, a, b, result in self.log:
+            if a in self.varying or (isinstance(b, Value) and b in self.varying):
+                test = f"{self.value(a)} {name} {self.value(b)}"
+                self.lines.append(f"if {'not ' if result else ''}{test}: raise _BranchChanged")
+
+    # -- backward -------------------------------------------------------------------------
+    def backward(self) -> None:
+        varying, root, names = self.varying, self.root, self.names
+        terms: dict[Value, list[str]] = {}  # the code of each term d * g, per Value
+        nested: dict[Value, int] = {}  # how deep the deepest written-in gradient in them is
+        for node in self.order:
+            if node not in varying:
+                continue
+            edges = self.edges(node)
+            if node is root:
+                g, depth = "1.0", 0
+            else:
+                name = "g" + names[node][1:]
+                inline = len(edges) == 1
+                g, depth = self.total(name, terms.pop(node), nested.pop(node, 0), inline)
+            for v, d in edges:
+                # times 1.0 is exact, nan included: leave it out
+                t = g if d == "1.0" else d if g == "1.0" else f"{d} * {g}"
+                ts = terms.get(v)
+                if ts is None:
+                    terms[v] = [t]
+                else:
+                    ts.append(t)
+                if depth and nested.get(v, 0) < depth:
+                    nested[v] = depth
+        if root._op is None:  # the loss is a param itself
+            terms[root] = ["1.0"]
+        out = []
+        for p in self.params:
+            if p not in terms:  # the loss does not depend on it
+                self.unreached.append(p)
+            # from 0.0: exactly backward() after zero_grad(), down to the sign of a zero
+            ts = ["0.0", *terms.pop(p, ())]
+            out.append(self.total("g" + names[p][1:], ts, nested.pop(p, 0), False)[0])
+        # A loop, not a helper function: CPython 3.11 specialises a function's code once its
+        # loops have jumped back a few times, so this makes the step fast from its second
+        # call on, not from its ninth (straight-line code only counts calls).
+        self.lines.append(f"for _param, _grad in zip(_P, ({', '.join(out)},)):")
+        self.lines.append("    _param.grad = _grad")
+
+    def total(self, name: str, terms: list[str], nested: int, inline: bool) -> tuple[str, int]:
+        """A gradient, the sum of its terms left to right: its code and nesting depth.
+
+        One that is another gradient as it is (times 1.0) is that gradient's code; one used
+        once only (a relu's, say) is written into that use, in parentheses; any other gets a
+        statement (a few, if it has very many terms).
+        """
+        if len(terms) == 1 and terms[0].isidentifier():
+            return terms[0], nested
+        if inline and nested < _MAX_INLINE and len(terms) <= _MAX_TERMS:
+            return f"({' + '.join(terms)})", nested + 1
+        lines = self.lines
+        lines.append(f"{name} = {' + '.join(terms[:_MAX_TERMS])}")
+        for i in range(_MAX_TERMS, len(terms), _MAX_TERMS):
+            lines.append(f"{name} = {name} + {' + '.join(terms[i : i + _MAX_TERMS])}")
+        return name, 0
+
+    def edges(self, node: Value) -> list[tuple[Value, str]]:
+        """(operand, code of d node / d operand) for each varying operand, in the engine's
+        order."""
+        if node._dy is _MANY:
+            return self.nary_edges(node)
+        p = node._op
+        _, dx, dy = self.templates.get(id(p)) or self.formulas(p)
+        get, value = self.names.get, self.value
+        x, y = node._x, node._y
+        edges = []
+        varying = self.varying
+        for v, rule in ((x, dx), (y, dy)) if node._dy is not None else ((x, dx),):
+            if v not in varying:  # a constant (numbers never are in the set)
+                continue
+            if type(rule) is str:  # a constant
+                edges.append((v, rule))
+            else:
+                edges.append(
+                    (v, rule(x=get(x) or value(x), y=get(y) or value(y), out=self.names[node]))
+                )
+        return edges
+
+    def formulas(self, p: Primitive) -> tuple:
+        """p's forward formula and d/dx, d/dy, as format functions (a constant as its text)."""
+        rules = self.templates.get(id(p))
+        if rules is None:
+            names = self.function_names(p)
+            rules = []
+            for which in ("forward", "dx", "dy"):
+                text = getattr(p, which)
+                if text is None:
+                    rules.append(None)
+                    continue
+                t = _Template(text, names)
+                if which != "forward" and t.constant is not None:
+                    rules.append(self.literal(float(t.constant)))
+                elif which == "forward" or t.atom:
+                    rules.append(t.format)
+                else:  # the operand of ``* g``: in parentheses
+                    rules.append(f"({t.format.__self__})".format)
+            rules = self.templates[id(p)] = tuple(rules)
+        return rules
+
+    def nary_edges(self, node: Value) -> list[tuple[Value, str]]:
+        p, groups = node._op, node._y
+        flat = [v for g in groups for v in g]
+        code = self.rule(p, "partials", tuple(map(len, groups)))
+        if code is None:  # call the rule at replay, once for this node
+            name = f"P{next(self.count)}"
+            self.namespace.setdefault(f"_p_{p.name}", p.partials)
+            args = ", ".join(self.group(tuple(map(self.value, g)), key=g) for g in groups)
+            self.lines.append(f"{name} = (*_chain(_p_{p.name}({args})),)")
+            code = [f"{name}[{i}]" for i in range(len(flat))]
+            operands: list[str] = []
+        else:
+            operands = self.operands.pop(node, None) or [self.value(v) for v in flat]
+        varying = self.varying
+        edges = []
+        for v, d in zip(flat, code):
+            if v in varying:  # a varying operand is a Value; numbers never are in the set
+                edges.append((v, operands[d] if type(d) is int else d.format(*operands)))
+        # The engine keeps its Value operands, in order, in _x: check that is what we read.
+        if [v for v in flat if isinstance(v, Value)] != list(node._x):
+            raise AssertionError(f"compile: a {p.name} node is not as expected")
+        return edges
