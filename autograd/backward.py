@@ -25,47 +25,47 @@ from . import modes
 from .value import _MANY, Value
 
 
-def _count_consumers(root: Value) -> list[Value]:
+def _count_consumers(root: Value, reached: list[Value]) -> None:
     """Set each interior node's ``_pending`` to its number of consumers below ``root``.
 
-    Returns the interior nodes reached (``root`` excluded), so a caller can reset them.
+    Appends the interior nodes reached (``root`` excluded) to ``reached`` as it goes, so a
+    caller can reset their counts even if the walk itself is interrupted (Ctrl-C).
     Leaves need no count: nothing waits on them. Like ``_propagate`` below, the loop spells
     out the two operand slots (a tuple per node cost 10% of a training step) and is written
     ``while True`` so that CPython 3.11 specialises it.
     """
-    reached = []
     stack = [root]
     pop, push, keep = stack.pop, stack.append, reached.append
     while True:
         if not stack:
-            return reached
+            return
         node = pop()
         dy = node._dy
         if dy is _MANY:
             for v in node._x:
                 if v._op is not None:
                     n = v._pending
-                    v._pending = n + 1
                     if n == 0:
-                        push(v)
                         keep(v)
+                        push(v)
+                    v._pending = n + 1
             continue
         if node._dx is not None:
             v = node._x
             if v._op is not None:
                 n = v._pending
-                v._pending = n + 1
                 if n == 0:
+                    keep(v)  # before the count changes: an interrupt can leave none unlisted
                     push(v)
-                    keep(v)
+                v._pending = n + 1
         if dy is not None:
             v = node._y
             if v._op is not None:
                 n = v._pending
-                v._pending = n + 1
                 if n == 0:
-                    push(v)
                     keep(v)
+                    push(v)
+                v._pending = n + 1
 
 
 def _reset(nodes: list[Value]) -> None:
@@ -75,8 +75,9 @@ def _reset(nodes: list[Value]) -> None:
 
 def backward(root: Value) -> None:
     """Accumulate d root / d leaf into every leaf's ``.grad`` (seed 1.0)."""
-    reached = _count_consumers(root)
+    reached: list[Value] = []
     try:
+        _count_consumers(root, reached)
         for v in reached:  # interior nodes hold this call's gradient only
             v.grad = 0.0
         if root._op is not None:
@@ -158,10 +159,11 @@ def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, obje
     """
     from .derivatives import local_derivatives
 
-    reached = _count_consumers(root)
+    reached: list[Value] = []
     grads: dict[Value, object] = {root: seed}
     ready = [root]
     try:
+        _count_consumers(root, reached)
         while ready:
             node = ready.pop()
             if node._op is None:  # the root itself is a leaf

@@ -31,11 +31,17 @@ def _on_values(name: str, method: str) -> Callable:
     return apply
 
 
+def _data(v):
+    return v.data if isinstance(v, Value) else v
+
+
 def _xlogy(a, b):
-    if (a.data if isinstance(a, Value) else a) == 0.0:
+    # As the float rule: 0 where a is 0; -inf and nan (constants) where log b is not real.
+    if _data(a) == 0.0:
         return 0.0
-    log_b = b.log() if isinstance(b, Value) else math.log(b)
-    return a * log_b
+    if not _data(b) > 0.0:
+        return a * (-math.inf if _data(b) == 0.0 else math.nan)
+    return a * (b.log() if isinstance(b, Value) else math.log(b))
 
 
 def _ipow(a, b):
@@ -49,7 +55,12 @@ def _ipow(a, b):
 
 
 # The derivative helpers whose float versions live in the table module, over Values.
-_VALUE_HELPERS: dict[str, object] = {"ipow": _ipow, "xlogy": _xlogy, "real_pow": lambda a, b: a**b}
+_VALUE_HELPERS: dict[str, object] = {
+    "ipow": _ipow,
+    "xlogy": _xlogy,
+    "real_pow": lambda a, b: a**b,
+    "iszero": lambda a: _data(a) == 0.0,
+}
 
 _compiled: dict[str, tuple[Callable, Callable | None]] = {}
 

@@ -70,7 +70,16 @@ def define_primitive(
     for what, formula in formulas.items():
         if formula is not None:
             _check_formula(name, what, formula, known, two_operands=dy is not None)
-    p = Primitive(name, forward, dx, dy, method, default, tuple(kinks), functions)
+    p = Primitive(
+        name,
+        forward,
+        dx,
+        dy,
+        method=method,
+        default=default,
+        kinks=tuple(kinks),
+        functions=functions,
+    )
     PRIMITIVES[name] = p
     FLOAT_FUNCTIONS.setdefault(name, _float_function(p))
     install(p)

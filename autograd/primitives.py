@@ -53,12 +53,19 @@ def reciprocal(x: float) -> float:
 
 
 def ipow(x: float, y: float) -> float:
-    """x ** y with IEEE semantics: inf for 0 to a negative power, nan for a complex result."""
+    """x ** y with IEEE semantics: inf for 0 to a negative power or an overflow, nan for a
+    complex result."""
     try:
         out = x**y
-    except ZeroDivisionError:
-        return INF
+    except (ZeroDivisionError, OverflowError):
+        odd = x < 0 and float(y).is_integer() and int(y) % 2 == 1
+        return -INF if odd else INF
     return out if type(out) is float else math.nan
+
+
+def iszero(x: float) -> bool:
+    """x == 0, for formulas: over Values it compares the number (Value == is identity)."""
+    return x == 0.0
 
 
 def xlogy(a: float, b: float) -> float:
@@ -94,6 +101,7 @@ FLOAT_FUNCTIONS: dict[str, object] = {
     "reciprocal": reciprocal,
     "ipow": ipow,
     "xlogy": xlogy,
+    "iszero": iszero,
 }
 
 
@@ -104,7 +112,8 @@ class Primitive:
     ``forward`` computes ``out`` from the operands; ``dx`` and ``dy`` are d(out)/dx and
     d(out)/dy. ``method`` is how a user reaches it on a ``Value`` (an operator's dunder name,
     or a method name; the primitive's own name by default). ``default`` is the default of the
-    second operand where the method makes it optional (``leaky_relu``'s slope). ``kinks``
+    second operand where the method makes it optional, ``operand`` its parameter name
+    (``leaky_relu(slope=0.01)``). ``kinks``
     lists the values of ``x`` where the derivative jumps (the engine then uses PyTorch's
     choice, written in ``dx``). ``functions`` adds float functions that the formulas call,
     for primitives defined outside this file.
@@ -117,6 +126,7 @@ class Primitive:
     method: str = ""
     default: float | None = None
     kinks: tuple[float, ...] = ()
+    operand: str = "other"
     functions: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -131,7 +141,7 @@ _TABLE = [
     Primitive("sub",        "x - y",                    "1.0",                                  "-1.0",             "__sub__"),
     Primitive("mul",        "x * y",                    "y",                                    "x",                "__mul__"),
     Primitive("div",        "x / y",                    "reciprocal(y)",                        "-out * reciprocal(y)", "__truediv__"),
-    Primitive("pow",        "real_pow(x, y)",           "0.0 if y == 0 else y * ipow(x, y - 1.0)", "xlogy(out, x)",  "__pow__"),
+    Primitive("pow",        "real_pow(x, y)",           "0.0 if iszero(y) else y * ipow(x, y - 1.0)", "0.0 if iszero(x) else xlogy(out, x)", "__pow__"),
     Primitive("neg",        "-x",                       "-1.0",                                 None,               "__neg__"),
     Primitive("abs",        "abs(x)",                   "1.0 if x > 0 else (-1.0 if x < 0 else 0.0)", None,         "__abs__", kinks=(0.0,)),
     Primitive("reciprocal", "reciprocal(x)",            "-out * out"),
@@ -145,7 +155,7 @@ _TABLE = [
     Primitive("sigmoid",    "sigmoid(x)",               "out * (1.0 - out)"),
     Primitive("softplus",   "softplus(x)",              "sigmoid(x)"),
     Primitive("relu",       "0.0 if x <= 0 else x",     "1.0 if x > 0 else 0.0",                kinks=(0.0,)),
-    Primitive("leaky_relu", "x if x > 0 else x * y",    "1.0 if x > 0 else y",                  "0.0 if x > 0 else x", default=0.01, kinks=(0.0,)),
+    Primitive("leaky_relu", "x if x > 0 else x * y",    "1.0 if x > 0 else y",                  "0.0 if x > 0 else x", default=0.01, kinks=(0.0,), operand="slope"),
 ]
 # fmt: on
 

@@ -105,11 +105,9 @@ class Value:
 
 
 def _as_float(value: object, what: str) -> float:
-    t = type(value)
-    if t is float:
-        return value
-    if t is int or (isinstance(value, numbers.Real) and not isinstance(value, Value)):
-        return float(value)
+    f = _number(value)
+    if f is not None:
+        return f
     kind = (
         "a Value (use .data, or the Value itself)"
         if isinstance(value, Value)
@@ -131,12 +129,17 @@ def _compare_operand(other: object) -> float:
 
 
 def _number(value: object) -> float | None:
-    """A plain real number as a float, or None when ``value`` is not one."""
+    """A plain real number as a float, or None when ``value`` is not one (bools are not)."""
     t = type(value)
     if t is float:
         return value
+    if t is bool or t.__name__ == "bool_":  # Python's and numpy's booleans
+        return None
     if t is int or (isinstance(value, numbers.Real) and not isinstance(value, Value)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise OverflowError(f"{str(value)[:20]}... is too large for a float") from None
     return None
 
 
@@ -309,8 +312,9 @@ def _binary_source(p: Primitive, fname: str, reflected: bool) -> str:
         else f"        raise TypeError('{p.name}: operand must be a Value or a number, '\n"
         "                        'got %r' % (other,))\n"
     )
+    rename = "" if p.operand == "other" else f"    other = {p.operand}\n"
     return (
-        f"def {fname}(self, other{default}):\n    x = self.data\n"
+        f"def {fname}(self, {p.operand}{default}):\n{rename}    x = self.data\n"
         "    if isinstance(other, Value):\n        y = other.data\n"
         + _indent(fwd)
         + _indent(

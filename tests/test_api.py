@@ -90,3 +90,22 @@ def test_every_method_of_the_contract_exists():
     ]:
         out = getattr(v, name)()
         assert isinstance(out, Value) and math.isfinite(out.data)
+
+
+def test_leaky_relu_takes_its_slope_by_name():
+    assert Value(-1.0).leaky_relu(slope=0.2).data == -0.2
+    assert Value(-1.0).leaky_relu().data == -0.01
+
+
+def test_booleans_are_not_numbers_here():
+    with pytest.raises(TypeError, match="bool"):
+        Value(True)
+    with pytest.raises(TypeError):
+        Value(1.0) * True
+
+
+def test_an_int_too_large_for_a_float_is_a_named_overflow():
+    with pytest.raises(OverflowError, match="too large for a float"):
+        Value(10**400)
+    with pytest.raises(OverflowError, match="too large for a float"):
+        Value(2.0) * 10**400

@@ -136,3 +136,28 @@ def test_higher_order_derivatives_at_a_singular_point_are_infinite_too():
 def test_reciprocal_is_ieee_at_zero():
     assert Value(0.0).reciprocal().data == inf
     assert Value(-0.0).reciprocal().data == -inf
+
+
+def test_pow_exponent_gradient_at_zero_base_and_zero_exponent_is_zero():
+    a, b = Value(0.0), Value(0.0)
+    (a**b).backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)  # PyTorch's choice at 0^0
+    c = Value(0.0)
+    (0.0 ** c).backward()
+    assert c.grad == 0.0
+
+
+def test_create_graph_gives_the_first_order_numbers_at_a_negative_base():
+    x, y = Value(-2.0), Value(2.0)
+    gx, gy = grad(x**y, [x, y], create_graph=True)
+    assert gx.data == -4.0 and math.isnan(gy.data)  # d/dy = x^y log x: not real
+    x.grad = y.grad = 0.0
+    (x**y).backward()
+    assert x.grad == -4.0 and math.isnan(y.grad)
+
+
+def test_a_derivative_that_overflows_is_infinite_not_an_error():
+    v = Value(1e-200)
+    w = v**-1
+    w.backward()
+    assert w.data == 1e200 and v.grad == -inf

@@ -138,3 +138,37 @@ def test_equality_and_hashing_are_by_identity():
     assert len({a, b}) == 2
     assert {a: 1}[a] == 1
     assert a < Value(2.0) and b >= 1.0  # ordering compares data, as tensors do
+
+
+def test_an_interrupted_backward_leaves_the_graph_usable():
+    import sys
+
+    x = Value(1.0)
+    y = x
+    for _ in range(2000):
+        y = y * 1.0 + x * 0.0
+    events = {"n": 0}
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_name != "_count_consumers":
+            return None
+
+        def local(frame, event, arg):
+            events["n"] += 1
+            if events["n"] == 5000:  # part-way through the counting walk
+                raise KeyboardInterrupt
+            return local
+
+        return local
+
+    sys.settrace(tracer)
+    try:
+        y.backward()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    assert events["n"] >= 5000  # the interrupt did land inside the walk
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == 1.0  # no stale consumer counts left behind
