@@ -9,12 +9,13 @@ whichever ``render`` finds (system dot, else graphviz-pure), named in the first 
 
 from __future__ import annotations
 
-import random
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from graphs import count_values, demo_loss  # benchmarks/graphs.py
 
 from autograd import Value
 from autograd.viz import MAX_NODES, draw_dot, render, renderers
@@ -30,52 +31,6 @@ def neuron_loss() -> Value:
     loss = (act.tanh() - 1.0) ** 2
     loss.backward()
     return loss
-
-
-def demo_loss(points: int, sizes=(2, 16, 16, 1), seed: int = 0) -> Value:
-    """micrograd's demo loss op by op: MLP(2, [16, 16, 1]) over ``points`` examples, SVM hinge
-    loss plus L2 regularisation; nodes labelled the way ``nn`` tags them."""
-    rng = random.Random(seed)
-    layers, params = [], []
-    for li, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
-        layer = []
-        for ni in range(nout):
-            name = f"layers.{li}.neurons.{ni}"
-            w = [Value(rng.uniform(-1, 1), label=f"{name}.w.{i}") for i in range(nin)]
-            b = Value(0.0, label=f"{name}.b")
-            params += [*w, b]
-            layer.append((name, w, b))
-        layers.append(layer)
-    losses = []
-    for _ in range(points):
-        x = [Value(rng.uniform(-2, 2)) for _ in range(sizes[0])]
-        for li, layer in enumerate(layers):
-            out = []
-            for name, w, b in layer:
-                act = b
-                for wi, xi in zip(w, x):
-                    m = wi * xi
-                    act = act + m
-                    m.label = act.label = f"{name}/dot"
-                if li < len(layers) - 1:
-                    act = act.relu()
-                    act.label = f"{name}/relu"
-                out.append(act)
-            x = out
-        losses.append((1 + -rng.choice([-1.0, 1.0]) * x[0]).relu())
-    loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
-    loss.backward()
-    return loss
-
-
-def count(root: Value) -> int:
-    seen, stack = {root}, [root]
-    while stack:
-        for p in stack.pop().parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append(p)
-    return len(seen)
 
 
 def timed(root: Value, path: Path, repeats: int, **options) -> tuple[float, float]:
@@ -96,11 +51,11 @@ def main() -> None:
     print(f"renderer: {found[0] if found else 'none found'}; Python {sys.version.split()[0]}")
     cases = [
         ("neuron", neuron_loss(), 20, {}),
-        ("demo, 7 examples", demo_loss(7), 5, {}),
-        ("demo, 100 examples", demo_loss(100), 3, {}),
+        ("demo, 7 examples", demo_loss(7)[0], 5, {}),
+        ("demo, 100 examples", demo_loss(100)[0], 3, {}),
     ]
     if "--full" in sys.argv[1:]:
-        cases.append(("demo, 7 examples, in full", demo_loss(7), 1, {"max_nodes": None}))
+        cases.append(("demo, 7 examples, in full", demo_loss(7)[0], 1, {"max_nodes": None}))
     print(f"{'graph':<28}{'values':>8}{'drawn':>9}{'draw_dot':>11}{'render':>10}{'ratio':>8}")
     base = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +65,7 @@ def main() -> None:
             limit = options.get("max_nodes", MAX_NODES)
             drawn = "all" if limit is None else f"<={limit}"
             print(
-                f"{name:<28}{count(root):>8,}{drawn:>9}{draw_s:>10.3f}s{render_s:>9.3f}s"
+                f"{name:<28}{count_values(root):>8,}{drawn:>9}{draw_s:>10.3f}s{render_s:>9.3f}s"
                 f"{render_s / base:>7.0f}x"
             )
 

@@ -14,6 +14,8 @@ import statistics
 import time
 import tracemalloc
 
+from graphs import count_values  # benchmarks/graphs.py
+
 import autograd
 
 
@@ -77,16 +79,6 @@ def interleaved(
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def count_nodes(root: autograd.Value) -> int:
-    seen, stack = {id(root)}, [root]
-    while stack:
-        for p in stack.pop().parents:
-            if id(p) not in seen:
-                seen.add(id(p))
-                stack.append(p)
-    return len(seen)
-
-
 def figure_engine(rounds: int = 5) -> dict:
     """Figure 1: the same op-by-op graph, micrograd's Value vs ours, GC on."""
     import micrograd.engine
@@ -113,7 +105,7 @@ def figure_memory() -> dict:
         root = step_graph()
         root.backward()
         used = tracemalloc.get_traced_memory()[0] - base
-        n = count_nodes(root)
+        n = count_values(root)
         del root
         left = tracemalloc.get_traced_memory()[0] - base
         tracemalloc.stop()
