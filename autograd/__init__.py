@@ -9,6 +9,7 @@
 """
 
 from .compile import CompiledStep, TraceInfo, compile
+from .dense import dense
 from .extend import define_primitive
 from .functional import grad, hessian
 from .gradcheck import (
@@ -34,6 +35,7 @@ __all__ = [
     "check_primitive",
     "compile",
     "define_primitive",
+    "dense",
     "detect_anomaly",
     "dot",
     "grad",

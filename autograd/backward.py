@@ -4,91 +4,126 @@ Every node ``v`` used by nodes ``u1, u2, ...`` has the gradient
 
     d root / d v  =  sum over consumers u of  (d root / d u) * (d u / d v)
 
-where ``d u / d v`` is the local derivative ``u`` stored when it was made. A node's sum is
-complete only once every consumer has passed its share back, so the pass first counts each
-node's consumers and then hands a node on only when its count reaches zero (Kahn's
-topological order; PyTorch's engine counts dependencies the same way). Both walks use an
-explicit stack, never recursion, so a graph a million nodes deep is fine.
+where ``d u / d v`` is the local derivative ``u`` stored when it was made. A node may pass
+its gradient on only once it is complete, that is after every consumer has added its share.
+The order nodes were created in gives exactly that: an operation's operands exist before it
+does, so every consumer of ``v`` was created after ``v``. Each node carries its creation
+number (``_seq``), and the pass visits the nodes below the root newest first: the Wengert
+list, or tape, of reverse-mode differentiation, read backwards. (PyTorch's engine orders
+its work by a sequence number too, among nodes that are ready.)
 
-The count lives on the node itself (``_pending``, 0 outside a pass) rather than in a dict:
-a slot read and write cost about a third of a dict lookup and store, and this is the
-engine's hottest loop. Every pass leaves the counts at 0 again, even when interrupted.
+The pass first walks the graph to find the nodes below the root (an explicit stack, never
+recursion, so a graph a million nodes deep is fine), then sorts them and propagates. A node
+is marked as found by negating its number, which the pass restores, even when interrupted.
+Because the order depends on creation alone, never on which edges a pass happens to follow,
+every pass over the same kind of graph adds each node's terms in the same order, which is
+what lets ``autograd.compile`` replay it bit for bit.
 
-Nothing here names a primitive: nodes only carry operands and local derivatives.
+Nothing here names a primitive: nodes only carry operands and local derivatives. An operand
+whose local derivative is ``None`` passes nothing back: a constant, or the input of a relu
+that is off (see ``gate`` in ``autograd.primitives``).
 """
 
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 from . import modes
 from .value import _MANY, Value
 
+_creation = attrgetter("_seq")
 
-def _count_consumers(root: Value, reached: list[Value]) -> None:
-    """Set each interior node's ``_pending`` to its number of consumers below ``root``.
 
-    Appends the interior nodes reached (``root`` excluded) to ``reached`` as it goes, so a
-    caller can reset their counts even if the walk itself is interrupted (Ctrl-C).
-    Leaves need no count: nothing waits on them. Like ``_propagate`` below, the loop spells
-    out the two operand slots (a tuple per node cost 10% of a training step) and is written
-    ``while True`` so that CPython 3.11 specialises it.
+def _reach(root: Value, reached: list[Value]) -> None:
+    """Append ``root`` and each interior node below it to ``reached``, once each.
+
+    A node found is marked by negating its creation number. Leaves (``_seq`` 0) are never
+    listed: nothing waits on them. ``reached`` is also the walk's to-do list: the loop runs
+    over it while it grows, so there is no separate stack to push and pop. The two operand
+    slots are spelled out: a tuple per node cost 10% of a training step.
     """
-    stack = [root]
-    pop, push, keep = stack.pop, stack.append, reached.append
-    while True:
-        if not stack:
-            return
-        node = pop()
+    if root._seq <= 0:
+        return  # a leaf: nothing below it
+    keep = reached.append
+    keep(root)  # listed before it is marked: an interrupt can leave no mark unlisted
+    root._seq = -root._seq
+    for node in reached:
         dy = node._dy
         if dy is _MANY:
             for v in node._x:
-                if v._op is not None:
-                    n = v._pending
-                    if n == 0:
-                        keep(v)
-                        push(v)
-                    v._pending = n + 1
+                s = v._seq
+                if s > 0:
+                    keep(v)
+                    v._seq = -s
             continue
         if node._dx is not None:
             v = node._x
-            if v._op is not None:
-                n = v._pending
-                if n == 0:
-                    keep(v)  # before the count changes: an interrupt can leave none unlisted
-                    push(v)
-                v._pending = n + 1
+            s = v._seq
+            if s > 0:
+                keep(v)
+                v._seq = -s
         if dy is not None:
             v = node._y
-            if v._op is not None:
-                n = v._pending
-                if n == 0:
-                    keep(v)
-                    push(v)
-                v._pending = n + 1
+            s = v._seq
+            if s > 0:
+                keep(v)
+                v._seq = -s
 
 
-def _reset(nodes: list[Value]) -> None:
+def _unmark(nodes: list[Value]) -> None:
     for v in nodes:
-        v._pending = 0
+        s = v._seq
+        if s < 0:
+            v._seq = -s
+
+
+def _order(root: Value) -> list[Value]:
+    """``root`` and the interior nodes below it, newest first (nothing for a leaf)."""
+    reached: list[Value] = []
+    try:
+        _reach(root, reached)
+        reached.sort(key=_creation)  # the marks are negative: ascending is newest first
+    finally:  # also on an interrupt (Ctrl-C): leave no mark behind
+        _unmark(reached)
+    return reached
 
 
 def backward(root: Value) -> None:
     """Accumulate d root / d leaf into every leaf's ``.grad`` (seed 1.0)."""
-    reached: list[Value] = []
+    order: list[Value] = []
     try:
-        _count_consumers(root, reached)
-        for v in reached:  # interior nodes hold this call's gradient only
+        _reach(root, order)
+        order.sort(key=_creation)  # the marks are negative: ascending is newest first
+        for v in order:  # interior nodes hold this call's gradient only
             v.grad = 0.0
-        if root._op is not None:
-            root.grad = 0.0
-        root.grad += 1.0
-        _propagate(root)
-    except BaseException:  # e.g. KeyboardInterrupt: leave no stale counts behind
-        _reset(reached)
+            v._seq = -v._seq
+    except BaseException:  # an interrupt (Ctrl-C): leave no mark behind
+        _unmark(order)
         raise
+    root.grad += 1.0
+    _propagate(order)
     if modes.active.threads and modes.is_anomaly_enabled():
-        _check_gradients([root, *reached])
+        _check_gradients(order)
+
+
+def _propagate(order: list[Value]) -> None:
+    # The hot loop of the whole engine: by the time a node comes up, every consumer has
+    # added its share to node.grad, so it passes the finished sum on to its operands.
+    for node in order:
+        g = node.grad
+        dy = node._dy
+        if dy is _MANY:
+            for v, d in zip(node._x, node._dx):
+                v.grad += d * g
+            continue
+        dx = node._dx
+        if dx is not None:
+            v = node._x
+            v.grad += dx * g
+        if dy is not None:
+            v = node._y
+            v.grad += dy * g
 
 
 def _check_gradients(nodes: list[Value]) -> None:
@@ -107,49 +142,6 @@ def _check_gradients(nodes: list[Value]) -> None:
                 )
 
 
-def _propagate(root: Value) -> None:
-    ready = [root]
-    pop, push = ready.pop, ready.append
-    # The hot loop of the whole engine, so the two operand slots are spelled out rather
-    # than gathered into a tuple per node. It is written `while True` on purpose: CPython
-    # 3.11 specialises a function's attribute accesses only after its loops have jumped
-    # back a few times, and a `while ready:` loop jumps back with an instruction that does
-    # not count, so the whole pass ran unspecialised (measured on the micrograd demo step:
-    # 810M instructions per step before, 605M after).
-    while True:
-        if not ready:
-            return
-        node = pop()
-        g = node.grad
-        dx = node._dx
-        dy = node._dy
-        if dy is _MANY:
-            for v, d in zip(node._x, dx):
-                v.grad += d * g
-                if v._op is not None:
-                    n = v._pending - 1
-                    v._pending = n
-                    if n == 0:
-                        push(v)
-            continue
-        if dx is not None:
-            v = node._x
-            v.grad += dx * g
-            if v._op is not None:
-                n = v._pending - 1
-                v._pending = n
-                if n == 0:
-                    push(v)
-        if dy is not None:
-            v = node._y
-            v.grad += dy * g
-            if v._op is not None:
-                n = v._pending - 1
-                v._pending = n
-                if n == 0:
-                    push(v)
-
-
 def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, object]:
     """d root / d v for every node ``v`` below ``root``, leaving every ``.grad`` untouched.
 
@@ -159,27 +151,13 @@ def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, obje
     """
     from .derivatives import local_derivatives
 
-    reached: list[Value] = []
     grads: dict[Value, object] = {root: seed}
-    ready = [root]
-    try:
-        _count_consumers(root, reached)
-        while ready:
-            node = ready.pop()
-            if node._op is None:  # the root itself is a leaf
-                continue
-            g = grads[node]
-            edges = local_derivatives(node) if create_graph else _float_edges(node)
-            for v, d in edges:
-                prev = grads.get(v)
-                grads[v] = d * g if prev is None else prev + d * g
-                if v._op is not None:
-                    v._pending -= 1
-                    if v._pending == 0:
-                        ready.append(v)
-    except BaseException:  # a domain error in a derivative over Values, or an interrupt
-        _reset(reached)
-        raise
+    for node in _order(root):
+        g = grads[node]
+        edges = local_derivatives(node) if create_graph else _float_edges(node)
+        for v, d in edges:
+            prev = grads.get(v)
+            grads[v] = d * g if prev is None else prev + d * g
     return grads
 
 

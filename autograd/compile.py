@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from . import modes
 from .modes import recording_comparisons
-from .primitives import FLOAT_FUNCTIONS, NaryPrimitive, Primitive
+from .primitives import FLOAT_FUNCTIONS, Activated, NaryPrimitive, Primitive
 from .value import _MANY, Value, _operands
 
 __all__ = ["CompiledStep", "TraceInfo", "compile"]
@@ -446,32 +446,20 @@ def _build(root: Value, log: list, params: tuple, inputs: tuple, trace_seconds: 
 
 
 def _backward_order(root: Value) -> list[Value]:
-    """The order in which ``autograd.backward`` visits the interior nodes below ``root``.
-
-    The same two walks as that module's (count each node's consumers, then hand a node on
-    when its count reaches zero, last in first out), with the counts kept here.
-    """
-    pending: dict[Value, int] = {}
+    """The order in which ``autograd.backward`` visits the interior nodes below ``root``:
+    newest first (by creation number). It follows every operand, also those a pass skips
+    (a relu that is off at the trace may be on at a replay), and an operand skipped by a
+    pass only leaves out a zero term: the terms of each gradient come in the same order."""
+    seen: set[Value] = {root}
     stack = [root]
     while stack:
         for v in _operands(stack.pop()):
-            if v._op is not None:
-                n = pending.get(v, 0)
-                pending[v] = n + 1
-                if not n:
-                    stack.append(v)
-    order = []
-    ready = [root] if root._op is not None else []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for v in _operands(node):
-            if v._op is not None:
-                n = pending[v] - 1
-                pending[v] = n
-                if not n:
-                    ready.append(v)
-    return order
+            if v._op is not None and v not in seen:
+                seen.add(v)
+                stack.append(v)
+    if root._op is None:
+        seen.discard(root)
+    return sorted(seen, key=lambda v: v._seq, reverse=True)
 
 
 def _nodes_below(values: Iterable[object], done: set) -> list[Value]:
@@ -523,6 +511,8 @@ class _Codegen:
         self.functions: dict[int, dict[str, str]] = {}
         self.rules: dict[tuple, list | None] = {}  # n-ary rules by shape, as code
         self.operands: dict[Value, list[str]] = {}  # an n-ary node's operands, as code
+        self.inner: dict[Value, str] = {}  # an Activated node's inner result, its variable
+        self.slopes: dict[Value, str] = {}  # and its activation's derivative there
         self.count = itertools.count()
         self.unreached: list[Value] = []
 
@@ -620,15 +610,12 @@ class _Codegen:
         get, value = names.get, self.value
         for node in nodes:
             if node._dy is _MANY:
-                if not any(map(varying.__contains__, node._x)):
+                if not any(map(varying.__contains__, _operands(node))):
                     continue  # a constant, as all its operands are
                 code = self.nary_forward(node)
             else:
                 x, y = node._x, node._y
-                if not (
-                    (node._dx is not None and x in varying)
-                    or (node._dy is not None and y in varying)
-                ):
+                if not (x in varying or y in varying):  # numbers never are in the set
                     continue
                 p = node._op
                 fwd = (templates.get(id(p)) or self.formulas(p))[0]
@@ -636,9 +623,23 @@ class _Codegen:
             varying.add(node)
             name = names[node] = f"v{next(self.count)}"
             lines.append(f"{name} = {code}")
+            if isinstance(node._op, Activated):  # the activation's slope, for the edges
+                act = node._op.act
+                dx = (templates.get(id(act)) or self.formulas(act))[1]
+                slope = self.slopes[node] = f"a{name[1:]}"
+                code = dx if type(dx) is str else dx(x=self.inner[node], y="None", out=name)
+                lines.append(f"{slope} = {code}")
 
     def nary_forward(self, node: Value) -> str:
         p, groups = node._op, node._y
+        if isinstance(p, Activated):  # s = the inner primitive; out = the activation of s
+            s = self.inner[node] = f"s{next(self.count)}"
+            self.lines.append(f"{s} = {self.nary_code(node, p.inner, groups)}")
+            fwd = (self.templates.get(id(p.act)) or self.formulas(p.act))[0]
+            return fwd(x=s, y="None", out="None")
+        return self.nary_code(node, p, groups)
+
+    def nary_code(self, node: Value, p: NaryPrimitive, groups: tuple) -> str:
         get, value = self.names.get, self.value
         operands = self.operands[node] = [get(v) or value(v) for g in groups for v in g]
         code = self.rule(p, "forward", tuple(map(len, groups)))
@@ -674,9 +675,12 @@ class _Codegen:
                 name = "g" + names[node][1:]
                 inline = len(edges) == 1
                 g, depth = self.total(name, terms.pop(node), nested.pop(node, 0), inline)
+            gate = self.gate(node)
             for v, d in edges:
                 # times 1.0 is exact, nan included: leave it out
                 t = g if d == "1.0" else d if g == "1.0" else f"{d} * {g}"
+                if gate is not None:  # off: the engine keeps no edge, so not even a nan
+                    t = f"({t} if {gate or d} else 0.0)"
                 ts = terms.get(v)
                 if ts is None:
                     terms[v] = [t]
@@ -715,6 +719,14 @@ class _Codegen:
         for i in range(_MAX_TERMS, len(terms), _MAX_TERMS):
             lines.append(f"{name} = {name} + {' + '.join(terms[i : i + _MAX_TERMS])}")
         return name, 0
+
+    def gate(self, node: Value) -> str | None:
+        """None if the node's gradient always flows; else the code of its on/off switch
+        (the empty string: the edge's own derivative is the switch)."""
+        p = node._op
+        if isinstance(p, Activated):
+            return self.slopes[node] if p.act.gate else None
+        return "" if getattr(p, "gate", False) else None
 
     def edges(self, node: Value) -> list[tuple[Value, str]]:
         """(operand, code of d node / d operand) for each varying operand, in the engine's
@@ -761,6 +773,12 @@ class _Codegen:
 
     def nary_edges(self, node: Value) -> list[tuple[Value, str]]:
         p, groups = node._op, node._y
+        if isinstance(p, Activated):  # the inner partials times the activation's slope
+            slope = self.slopes[node]
+            return [(v, f"({slope} * {d})") for v, d in self.inner_edges(node, p.inner, groups)]
+        return self.inner_edges(node, p, groups)
+
+    def inner_edges(self, node: Value, p: NaryPrimitive, groups: tuple) -> list[tuple[Value, str]]:
         flat = [v for g in groups for v in g]
         code = self.rule(p, "partials", tuple(map(len, groups)))
         if code is None:  # call the rule at replay, once for this node
@@ -777,7 +795,8 @@ class _Codegen:
         for v, d in zip(flat, code):
             if v in varying:  # a varying operand is a Value; numbers never are in the set
                 edges.append((v, operands[d] if type(d) is int else d.format(*operands)))
-        # The engine keeps its Value operands, in order, in _x: check that is what we read.
-        if [v for v in flat if isinstance(v, Value)] != list(node._x):
+        # The engine keeps its Value operands, in order, in _x (none at all for a gate that
+        # is off at the trace): check that is what we read.
+        if node._x and [v for v in flat if isinstance(v, Value)] != list(node._x):
             raise AssertionError(f"compile: a {p.name} node is not as expected")
         return edges

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Primitive
-from .value import _MANY, Value
+from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Activated, Primitive
+from .value import _MANY, Value, apply_nary
 
 
 def _on_values(name: str, method: str) -> Callable:
@@ -91,9 +91,29 @@ def forget(name: str) -> None:
     _compiled.clear()
 
 
+def _rules(p: Primitive) -> tuple[Callable, Callable | None]:
+    rules = _compiled.get(p.name)
+    if rules is None:
+        rules = _compiled[p.name] = _compile(p)
+    return rules
+
+
 def local_derivatives(node: Value) -> list[tuple[Value, object]]:
     """(operand, d node / d operand) for each Value operand, the derivatives as Values."""
     p = node._op
+    if isinstance(p, Activated):
+        if not node._x:  # a gate that is off: no edges, as in the first-order pass
+            return []
+        # The chain rule inside the node: act'(s) times each partial of s, s recomputed as
+        # a Value so that the result can be differentiated again.
+        s = apply_nary(p.inner, *node._y)
+        slope = _rules(p.act)[0](s, None, node)
+        return [
+            (v, slope * d)
+            for group, ds in zip(node._y, p.inner.partials(*node._y))
+            for v, d in zip(group, ds)
+            if isinstance(v, Value)
+        ]
     if node._dy is _MANY:
         return [
             (v, d)
@@ -101,9 +121,7 @@ def local_derivatives(node: Value) -> list[tuple[Value, object]]:
             for v, d in zip(group, ds)
             if isinstance(v, Value)
         ]
-    rules = _compiled.get(p.name)
-    if rules is None:
-        rules = _compiled[p.name] = _compile(p)
+    rules = _rules(p)
     x, y = node._x, node._y
     out = []
     if node._dx is not None:

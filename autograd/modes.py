@@ -166,6 +166,7 @@ def observe(node, operands) -> None:
     name = node._op.name
     if state["no_grad"]:
         node._op = node._x = node._dx = node._y = node._dy = None
+        node._seq = 0
     if state["anomaly"]:
         where = _user_site()
         state["sites"][node] = where

@@ -115,8 +115,11 @@ class Primitive:
     second operand where the method makes it optional, ``operand`` its parameter name
     (``leaky_relu(slope=0.01)``). ``kinks``
     lists the values of ``x`` where the derivative jumps (the engine then uses PyTorch's
-    choice, written in ``dx``). ``functions`` adds float functions that the formulas call,
-    for primitives defined outside this file.
+    choice, written in ``dx``). ``gate`` marks a derivative that switches the gradient on
+    or off (relu's is 1 or 0): where it is 0 the node keeps no edge to ``x``, so nothing
+    flows back, not even a nan (PyTorch masks relu's gradient the same way), and a backward
+    pass skips whatever lies behind a unit that is off. ``functions`` adds float functions
+    that the formulas call, for primitives defined outside this file.
     """
 
     name: str
@@ -128,6 +131,7 @@ class Primitive:
     kinks: tuple[float, ...] = ()
     operand: str = "other"
     functions: dict = field(default_factory=dict, compare=False, repr=False)
+    gate: bool = False
 
     @property
     def arity(self) -> int:
@@ -141,7 +145,7 @@ _TABLE = [
     Primitive("sub",        "x - y",                    "1.0",                                  "-1.0",             "__sub__"),
     Primitive("mul",        "x * y",                    "y",                                    "x",                "__mul__"),
     Primitive("div",        "x / y",                    "reciprocal(y)",                        "-out * reciprocal(y)", "__truediv__"),
-    Primitive("pow",        "real_pow(x, y)",           "0.0 if iszero(y) else y * ipow(x, y - 1.0)", "0.0 if iszero(x) else xlogy(out, x)", "__pow__"),
+    Primitive("pow",        "real_pow(x, y)",           "0.0 if iszero(y) and iszero(x) else y * ipow(x, y - 1.0)", "0.0 if iszero(x) else xlogy(out, x)", "__pow__"),
     Primitive("neg",        "-x",                       "-1.0",                                 None,               "__neg__"),
     Primitive("abs",        "abs(x)",                   "1.0 if x > 0 else (-1.0 if x < 0 else 0.0)", None,         "__abs__", kinks=(0.0,)),
     Primitive("reciprocal", "reciprocal(x)",            "-out * out"),
@@ -154,7 +158,7 @@ _TABLE = [
     Primitive("tanh",       "tanh(x)",                  "1.0 - out * out"),
     Primitive("sigmoid",    "sigmoid(x)",               "out * (1.0 - out)"),
     Primitive("softplus",   "softplus(x)",              "sigmoid(x)"),
-    Primitive("relu",       "0.0 if x <= 0 else x",     "1.0 if x > 0 else 0.0",                kinks=(0.0,)),
+    Primitive("relu",       "0.0 if x <= 0 else x",     "1.0 if x > 0 else 0.0",                kinks=(0.0,), gate=True),
     Primitive("leaky_relu", "x if x > 0 else x * y",    "1.0 if x > 0 else y",                  "0.0 if x > 0 else x", default=0.01, kinks=(0.0,), operand="slope"),
 ]
 # fmt: on
@@ -197,3 +201,20 @@ NARY_PRIMITIVES: dict[str, NaryPrimitive] = {p.name: p for p in [
     NaryPrimitive("dot",  _dot,    lambda xs, ys, start: (ys, xs, (1.0,))),
 ]}
 # fmt: on
+
+
+@dataclass(frozen=True)
+class Activated:
+    """An n-ary primitive followed by a one-operand one, recorded as a single node.
+
+    ``Activated(dot, relu)`` is a neuron, ``relu(w . x + b)``: one node where it would be two.
+    Nothing new to differentiate: by the chain rule its local derivatives are the inner
+    primitive's times the activation's derivative at the inner result.
+    """
+
+    inner: NaryPrimitive
+    act: Primitive
+
+    @property
+    def name(self) -> str:
+        return f"{self.act.name}({self.inner.name})"

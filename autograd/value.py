@@ -38,9 +38,9 @@ class Value:
     (4.389056, 2.0)
     """
 
-    # _pending: how many consumers have yet to pass their gradient back, during a backward
-    # pass (0 otherwise); see autograd.backward.
-    __slots__ = ("data", "grad", "label", "_op", "_x", "_dx", "_y", "_dy", "_pending")
+    # _seq: the node's creation number, which orders the backward pass (autograd.backward);
+    # 0 for a leaf.
+    __slots__ = ("data", "grad", "label", "_op", "_x", "_dx", "_y", "_dy", "_seq")
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value data")
@@ -49,7 +49,7 @@ class Value:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         self.label = label
         self._op = self._x = self._dx = self._y = self._dy = None
-        self._pending = 0
+        self._seq = 0
 
     # -- what the node is ------------------------------------------------------------
     @property
@@ -144,13 +144,17 @@ def _number(value: object) -> float | None:
 
 
 def _operands(node: Value) -> tuple:
-    """The Values ``node`` was computed from (constants left out)."""
-    dy = node._dy
-    if dy is _MANY:
-        return node._x
-    if node._dx is None:
-        return () if dy is None else (node._y,)
-    return (node._x,) if dy is None else (node._x, node._y)
+    """The Values ``node`` was computed from (constants left out), in operand order.
+
+    This is the graph's shape: it includes an operand that gets no gradient from ``node``
+    (the input of a relu that is off), which the backward pass does not visit.
+    """
+    x, y = node._x, node._y
+    if node._dy is _MANY:
+        return tuple(v for group in y for v in group if isinstance(v, Value))
+    if isinstance(x, Value):
+        return (x, y) if isinstance(y, Value) else (x,)
+    return (y,) if isinstance(y, Value) else ()
 
 
 class _Many:
@@ -204,7 +208,7 @@ def apply_nary(p: NaryPrimitive, *groups: Sequence) -> Value:
     node.data = float(p.forward(*rows))
     node.grad = 0.0
     node.label = ""
-    node._pending = 0
+    node._seq = _next()
     node._op = p
     node._x = sum(groups, ())
     node._dx = tuple(_chain(p.partials(*rows)))
@@ -227,6 +231,7 @@ def _apply_general(p: NaryPrimitive, groups: tuple) -> Value:
             row.append(f)
         rows.append(row)
     node = Value(p.forward(*rows))
+    node._seq = _next()
     pairs = [
         (v, d)
         for g, ds in zip(groups, p.partials(*rows))
@@ -244,6 +249,8 @@ def _apply_general(p: NaryPrimitive, groups: tuple) -> Value:
 
 
 _new = object.__new__
+# Creation numbers: an operation's operands always have smaller ones than it has.
+_next = itertools.count(1).__next__
 
 
 # -- generating the operators and methods from the table --------------------------------
@@ -255,7 +262,7 @@ _RECORD = """\
     node.data = out
     node.grad = 0.0
     node.label = ""
-    node._pending = 0
+    node._seq = _next()
     node._op = _prim
 {links}    if _modes.threads:
         _observe(node, ({operands},))
@@ -275,11 +282,18 @@ def _link(slot: str, operand: str, deriv: str | None) -> str:
     return f"    node._{slot} = {operand}\n    node._d{slot} = {deriv_code}\n"
 
 
+def _dx_code(p: Primitive) -> str:
+    # A gate's 0 is stored as None: no edge, so a backward pass does not go that way.
+    return f"({p.dx}) or None" if p.gate else p.dx
+
+
 def _unary_source(p: Primitive, fname: str) -> str:
     return (
         f"def {fname}(self):\n    x = self.data\n"
         + _FORWARD.format(forward=p.forward, name=p.name, operands="x")
-        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "None", None), operands="x")
+        + _RECORD.format(
+            links=_link("x", "self", _dx_code(p)) + _link("y", "None", None), operands="x"
+        )
     )
 
 
@@ -319,12 +333,15 @@ def _binary_source(p: Primitive, fname: str, reflected: bool) -> str:
         + _indent(fwd)
         + _indent(
             _RECORD.format(
-                links=_link("x", "self", p.dx) + _link("y", "other", p.dy), operands="x, y"
+                links=_link("x", "self", _dx_code(p)) + _link("y", "other", p.dy),
+                operands="x, y",
             )
         )
         + _NUMBER.format(var="y", on_fail=not_number)
         + fwd
-        + _RECORD.format(links=_link("x", "self", p.dx) + _link("y", "y", None), operands="x, y")
+        + _RECORD.format(
+            links=_link("x", "self", _dx_code(p)) + _link("y", "y", None), operands="x, y"
+        )
     )
 
 
@@ -343,6 +360,7 @@ def install(p: Primitive) -> None:
         **p.functions,
         "Value": Value,
         "_new": object.__new__,
+        "_next": _next,
         "_prim": p,
         "_modes": modes.active,
         "_observe": modes.observe,

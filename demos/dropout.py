@@ -61,6 +61,7 @@ def main(fast: bool = False, out_dir: Path = Path("out")) -> dict:
     numbers = ("train_acc", "val_acc", "train_loss", "val_loss", "gap")
     return {
         "nodes": {p: c["operations"] for p, c in counts.items()},
+        "edges": {p: c["edges"] for p, c in counts.items()},
         "computed_units": {p: c["computed"] for p, c in counts.items()},
         "unit_operations": {p: c["unit_ops"] for p, c in counts.items()},
         "step_seconds": {p: c["seconds"] for p, c in counts.items()},
@@ -81,7 +82,9 @@ def count_step_nodes(X: list[list[float]], y: list[int]) -> dict[float, dict]:
         f"one training step of MLP(2, [{WIDTH}, {WIDTH}, 1]) on {len(X)} points: "
         "the graph it builds"
     )
-    print(f"{'p':>4} {'hidden units computed':>22} {'operations':>11} {'values':>7} {'ms':>6}")
+    print(
+        f"{'p':>4} {'hidden units computed':>22} {'operations':>11} {'inputs read':>12} {'ms':>6}"
+    )
     hidden = 2 * WIDTH * len(X)  # hidden-unit evaluations in one step
     counts = {}
     for p in (0.0, 0.2, 1 / 3, 0.5, 0.8):
@@ -94,14 +97,16 @@ def count_step_nodes(X: list[list[float]], y: list[int]) -> dict[float, dict]:
             seconds = min(seconds, time.perf_counter() - t0)
         operations, values = count_graph(loss)
         # nn labels every node a neuron makes "<neuron path>/<role>" (docs/nn.md): a hidden
-        # unit that was computed left a ".../dot" and a ".../relu" in layers.0 or layers.1,
-        # and a kept one a ".../dropout" (its scaling).
+        # unit that was computed left one ".../relu" node (weighted sum and activation) in
+        # layers.0 or layers.1, and a kept one a ".../dropout" (its scaling).
         ops = [v for v in graph_nodes(loss) if v.op]
         hidden_ops = [v for v in ops if v.label.startswith(("layers.0.", "layers.1."))]
         scaling = sum(1 for v in hidden_ops if v.label.endswith("/dropout"))
-        computed = sum(1 for v in hidden_ops if v.label.endswith("/dot"))
+        computed = sum(1 for v in hidden_ops if v.label.endswith("/relu"))
+        edges = sum(len(v.parents) for v in ops)  # the multiply-adds, forward and back
         counts[p] = {
             "operations": operations,
+            "edges": edges,
             "values": values,
             "computed": computed,
             "unit_ops": len(hidden_ops) - scaling,
@@ -111,13 +116,14 @@ def count_step_nodes(X: list[list[float]], y: list[int]) -> dict[float, dict]:
         }
         print(
             f"{p:>4.2f} {computed:>9} of {hidden} ({pct(computed / hidden):>4}) "
-            f"{operations:>11} {values:>7} {1000 * seconds:>6.1f}"
+            f"{operations:>11} {edges:>12} {1000 * seconds:>6.1f}"
         )
-    base, at_p = counts[0.0]["operations"], counts[P]["operations"]
+    base, at_p = counts[0.0], counts[P]
     print(
-        "a dropped unit adds no node (no dot, no activation); a kept one adds one, its 1/(1-p) "
-        f"scaling: so the graph is smaller than without dropout once p > 1/3 (p = {P}: "
-        f"{at_p} operations against {base})"
+        "a dropped unit adds nothing to the graph; a kept one adds its neuron and its 1/(1-p) "
+        f"scaling, so at p = {P} the graph has about as many operations ({at_p['operations']} "
+        f"against {base['operations']}), but they read {at_p['edges']} inputs against "
+        f"{base['edges']}: the work is in the inputs, and a dropped unit's are never read"
     )
     return counts
 
@@ -129,7 +135,7 @@ def plot_nodes(counts: dict[float, dict], out_dir: Path) -> list[Path]:
     names = [f"{p:.2f}" for p in ps]
     bottom = np.zeros(len(ps))
     for key, colour, label in (
-        ("unit_ops", "tab:gray", "hidden units (dot + relu)"),
+        ("unit_ops", "tab:gray", "hidden units (one node each)"),
         ("scaling_ops", "tab:orange", "1/(1-p) scaling of kept units"),
         ("other_ops", "tab:purple", "output layer and loss"),
     ):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value
@@ -65,25 +65,39 @@ class Dropout(Module):
             out.label = self._label
         return out
 
-    def through(self, neurons: Sequence[Neuron], x: Sequence[Value | float]) -> list:
+    def through(
+        self,
+        neurons: Sequence[Neuron],
+        x: Sequence[Value | float],
+        forward: Callable[[Sequence[Neuron], Sequence[Value | float]], list] | None = None,
+    ) -> list:
         """``self([n(x) for n in neurons])``, but a dropped neuron is never computed.
 
         Draws the same masks as calling the module on the neurons' outputs, so the two give
-        identical results. Kept units are tagged ``<neuron path>/dropout`` (standing alone,
-        ``<dropout path>/scale``).
+        identical results. ``forward(neurons, x)``, if given, computes the kept neurons
+        together (``nn.layers.forward``). Kept units are tagged ``<neuron path>/dropout``
+        (standing alone, ``<dropout path>/scale``).
         """
+        if forward is None:
+            forward = _one_by_one
         if not self.training or self.p == 0.0:
-            return [n(x) for n in neurons]
+            return forward(neurons, x)
         rand, p, scale = self._rng.random, self.p, self._scale
+        kept = [rand() >= p for _ in neurons]
+        values = iter(forward([n for n, k in zip(neurons, kept) if k], x))
         out: list[Value | float] = []
-        for n in neurons:
-            if rand() < p:
-                out.append(0.0)
-            else:
-                v = n(x) * scale
+        for n, k in zip(neurons, kept):
+            if k:
+                v = next(values) * scale
                 v.label = f"{n._path}/dropout"
                 out.append(v)
+            else:
+                out.append(0.0)
         return out
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+def _one_by_one(neurons: Sequence[Neuron], x: Sequence[Value | float]) -> list:
+    return [n(x) for n in neurons]

@@ -1,14 +1,16 @@
 """``Neuron``, ``Layer`` and ``MLP``: micrograd's network, with activations and initialisations.
 
 The signatures, defaults and parameter order are micrograd's, so micrograd code runs with
-only its import changed and weights copy across one to one. A neuron's weighted sum plus
-bias is one ``autograd.dot`` node (micrograd makes 2n nodes for n inputs), which is most of
-why training here is fast.
+only its import changed and weights copy across one to one. A neuron, weighted sum, bias
+and activation, is one node (``autograd.dense``; micrograd makes 2n + 1 nodes for n
+inputs), and a layer's neurons are computed together, which is most of why training here
+is fast.
 
 Every node a neuron makes in its forward pass is tagged ``<neuron path>/<role>``:
-``layers.0.neurons.3/dot`` for the weighted sum, ``layers.0.neurons.3/relu`` for the
-activation. A neuron that is not part of a bigger module has the empty path: ``/dot``,
-``/relu``.
+``layers.0.neurons.3/relu`` for a neuron with its activation, ``layers.0.neurons.3/dot``
+for a linear one (and for the weighted sum under a ``leaky_relu``, whose node is tagged
+``.../leaky_relu``). A neuron that is not part of a bigger module has the empty path:
+``/relu``, ``/dot``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numbers
 import random
 from collections.abc import Callable, Iterable, Sequence
 
-from autograd import Value, dot
+from autograd import PRIMITIVES, Value, dense
 
 from . import init as _init
 from .dropout import Dropout
@@ -30,13 +32,43 @@ Input = Sequence[Value | float]
 
 
 def _activation(name: str, negative_slope: float) -> Callable[[Value], Value] | None:
-    if name == "linear":
-        return None
+    """What follows a neuron's fused node: nothing, except for leaky_relu (its slope is a
+    second operand, so it is not fused into the neuron's node)."""
     if name == "leaky_relu":
         return lambda v: v.leaky_relu(negative_slope)
     if name in ACTIVATIONS:
-        return getattr(Value, name)
+        return None
     raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+
+
+def forward(neurons: Sequence[Neuron], x: Input) -> list[Value]:
+    """Each neuron's output on the inputs ``x``: one ``autograd.dense`` call per run of
+    neurons that share an activation (a layer's all do)."""
+    try:
+        n = len(x)
+    except TypeError:
+        raise TypeError(
+            f"{neurons[0]!r} takes a list of {len(neurons[0].w)} inputs, got {type(x).__name__}"
+        ) from None
+    out: list[Value] = []
+    i = 0
+    while i < len(neurons):
+        first = neurons[i]
+        if n != len(first.w):
+            raise ValueError(f"{first!r} takes {len(first.w)} inputs, got {n}")
+        j = i + 1
+        while j < len(neurons) and neurons[j]._fused == first._fused and neurons[j]._act is None:
+            j += 1
+        run = neurons[i:j] if first._act is None else [first]
+        nodes = dense(
+            [u.w for u in run], x, [u.b for u in run], first._fused, [u._label for u in run]
+        )
+        if first._act is not None:  # leaky_relu: its own node on top of the sum
+            nodes = [first._act(nodes[0])]
+            nodes[0].label = first._act_label
+        out.extend(nodes)
+        i += len(run)
+    return out
 
 
 def _count(n: object, what: str) -> int:
@@ -56,7 +88,7 @@ class Neuron(Module):
     >>> n.b.data, len(n.w)
     (0.0, 2)
     >>> n([1.0, 2.0]).op
-    'relu'
+    'relu(dot)'
     """
 
     def __init__(
@@ -73,6 +105,8 @@ class Neuron(Module):
         nin = _count(nin, "nin")
         activation = activation if nonlin else "linear"
         self._act = _activation(activation, negative_slope)
+        # the activation fused into the neuron's node (see autograd.dense)
+        self._fused = activation if activation in PRIMITIVES and self._act is None else None
         self.init = _init.check_scheme(init)
         rng = _init.make_rng(seed)
         draws = _init.weights(
@@ -87,24 +121,11 @@ class Neuron(Module):
 
     def _set_path(self, path: str) -> None:
         self._path = path
-        self._dot_label = f"{path}/dot"
+        self._label = f"{path}/{self._fused or 'dot'}"  # the fused node's tag
         self._act_label = f"{path}/{self.activation}"
 
     def __call__(self, x: Input) -> Value:
-        try:
-            n = len(x)
-        except TypeError:
-            raise TypeError(
-                f"{self!r} takes a list of {len(self.w)} inputs, got {type(x).__name__}"
-            ) from None
-        if n != len(self.w):
-            raise ValueError(f"{self!r} takes {len(self.w)} inputs, got {n}")
-        out = dot(self.w, x, self.b)
-        out.label = self._dot_label
-        if self._act is not None:
-            out = self._act(out)
-            out.label = self._act_label
-        return out
+        return forward([self], x)[0]
 
     def extra_repr(self) -> str:
         return f"{len(self.w)}, {self.activation}"
@@ -126,7 +147,7 @@ class Layer(Module):
         self._scan()
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        out = forward(self.neurons, x)
         return out[0] if len(out) == 1 else out
 
     def extra_repr(self) -> str:
@@ -197,8 +218,9 @@ class MLP(Module):
         # Layers always pass lists between them (micrograd passes a bare Value out of a
         # one-neuron hidden layer, and the next layer then fails to iterate over it).
         for layer in self.layers[:-1]:
-            x = [n(x) for n in layer.neurons] if drop is None else drop.through(layer.neurons, x)
-        out = [n(x) for n in self.layers[-1].neurons]
+            neurons = layer.neurons
+            x = forward(neurons, x) if drop is None else drop.through(neurons, x, forward)
+        out = forward(self.layers[-1].neurons, x)
         return out[0] if len(out) == 1 else out
 
     def extra_repr(self) -> str:

@@ -143,7 +143,7 @@ def test_pow_exponent_gradient_at_zero_base_and_zero_exponent_is_zero():
     (a**b).backward()
     assert (a.grad, b.grad) == (0.0, 0.0)  # PyTorch's choice at 0^0
     c = Value(0.0)
-    (0.0 ** c).backward()
+    (0.0**c).backward()
     assert c.grad == 0.0
 
 

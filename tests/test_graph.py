@@ -150,12 +150,12 @@ def test_an_interrupted_backward_leaves_the_graph_usable():
     events = {"n": 0}
 
     def tracer(frame, event, arg):
-        if frame.f_code.co_name != "_count_consumers":
+        if frame.f_code.co_name != "_reach":
             return None
 
         def local(frame, event, arg):
             events["n"] += 1
-            if events["n"] == 5000:  # part-way through the counting walk
+            if events["n"] == 5000:  # part-way through the walk
                 raise KeyboardInterrupt
             return local
 
@@ -171,4 +171,4 @@ def test_an_interrupted_backward_leaves_the_graph_usable():
     assert events["n"] >= 5000  # the interrupt did land inside the walk
     x.grad = 0.0
     y.backward()
-    assert x.grad == 1.0  # no stale consumer counts left behind
+    assert x.grad == 1.0  # no stale marks left behind

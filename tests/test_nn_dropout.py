@@ -91,8 +91,8 @@ def test_a_dropped_neuron_adds_no_node_to_the_graph():
     # every interior node belongs to a kept hidden neuron or to the output neuron ...
     owners = {lab.rsplit("/", 1)[0] for v, lab in zip(nodes, labels) if v.op}
     assert owners == kept | {"layers.2.neurons.0"}
-    # ... three nodes per kept neuron (dot, relu, scale) and one for the output
-    assert sum(1 for v in nodes if v.op) == 3 * len(kept) + 1
+    # ... two nodes per kept neuron (the neuron, its scaling) and one for the output
+    assert sum(1 for v in nodes if v.op) == 2 * len(kept) + 1
     # and a dropped neuron's parameters are not even leaves of it
     leaves = {v.label for v in nodes if not v.op}
     dropped = [f"layers.0.neurons.{k}" for k in range(16) if f"layers.0.neurons.{k}" not in kept]

@@ -266,16 +266,16 @@ def test_forward_nodes_are_tagged_with_the_neuron_path_and_role():
     assert out.label == "layers.1.neurons.0/dot"
     weights = out.parents[:4]  # dot operands: the weights, then the inputs, then the bias
     labels = {v.label for v in _graph(out) if v.op}
-    assert labels == {
-        f"layers.0.neurons.{k}/{role}" for k in range(4) for role in ("dot", "tanh")
-    } | {"layers.1.neurons.0/dot"}
+    assert labels == {f"layers.0.neurons.{k}/tanh" for k in range(4)} | {"layers.1.neurons.0/dot"}
     assert [v.label for v in weights] == [f"layers.1.neurons.0.w.{i}" for i in range(4)]
 
 
 def test_a_lone_neuron_has_the_empty_path():
     n = Neuron(2, seed=0)
     out = n([1.0, 1.0])
-    assert (out.label, out.parents[0].label) == ("/relu", "/dot")
+    assert (out.label, out.op) == ("/relu", "relu(dot)")
+    leaky = Neuron(2, activation="leaky_relu", seed=0)([1.0, 1.0])
+    assert (leaky.label, leaky.parents[0].label) == ("/leaky_relu", "/dot")
     assert [p.label for p in n.parameters()] == ["w.0", "w.1", "b"]
 
 
