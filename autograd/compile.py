@@ -142,7 +142,7 @@ class CompiledStep:
         if variant is not None and not (modes.active.threads and modes.is_anomaly_enabled()):
             try:
                 return variant.run()
-            except (ArithmeticError, ValueError, _BranchChanged):
+            except (ArithmeticError, ValueError, _BranchChanged, _NotFinite):
                 # A comparison came out differently, or an operation left its domain: the
                 # engine decides (nan from inf operands, its own error messages).
                 pass
@@ -382,6 +382,56 @@ def _run_on_stand_ins(gen: _Codegen, rule: Callable, sizes: tuple[int, ...]) -> 
         return None
 
 
+_SUM_OF_PRODUCTS = re.compile(r"\{(\d+)\}((?: \+ \{\d+\} \* \{\d+\})+)")
+_PRODUCT = re.compile(r"\{(\d+)\} \* \{(\d+)\}")
+#: From how many products on a sum is written as ``_sum(_map(_mul, xs, ys), start)``.
+_MIN_MAPPED = 6
+
+
+def _products(template: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """``{s} + {a} * {b} + ...`` (many products) as ``(s, [(a, b), ...])``, else None."""
+    match = _SUM_OF_PRODUCTS.fullmatch(template)
+    if match is None:
+        return None
+    pairs = [(int(a), int(b)) for a, b in _PRODUCT.findall(match.group(2))]
+    return (int(match.group(1)), pairs) if len(pairs) >= _MIN_MAPPED else None
+
+
+def _shared_splits(term_lists: list[list], most: int = 4) -> list[int]:
+    """For each list of (d, g) terms, how many leading terms to add one by one so that the
+    remaining d's and g's are sequences other lists have too (as many sides as can be).
+
+    A parameter's gradient is typically its own few terms (weight decay: ``p * g``) and
+    then one term per sample; the per-sample ones of a layer's weights share their
+    sequences of inputs or of gradients, and shared, each becomes one tuple in the code.
+    """
+    seen: dict[tuple, int] = {}
+    for terms in term_lists:
+        pairs = terms[1:] if terms and terms[0] == "0.0" else terms
+        for k in range(min(most, len(pairs)) + 1):
+            for side in (0, 1):
+                key = (side, *(t[side] if type(t) is tuple else t for t in pairs[k:]))
+                seen[key] = seen.get(key, 0) + 1
+    splits = []
+    for terms in term_lists:
+        pairs = terms[1:] if terms and terms[0] == "0.0" else terms
+        shared = [
+            sum(
+                seen.get((side, *(t[side] if type(t) is tuple else t for t in pairs[k:])), 0) > 1
+                for side in (0, 1)
+            )
+            for k in range(min(most, len(pairs)) + 1)
+        ]
+        # the fewest terms peeled for the most sides shared
+        splits.append(max(range(len(shared)), key=lambda k: (shared[k], -k)))
+    return splits
+
+
+def _product(d: str, g: str) -> str:
+    # times 1.0 is exact, nan included: leave it out
+    return g if d == "1.0" else d if g == "1.0" else f"{d} * {g}"
+
+
 def _code(gen: _Codegen, x: object, prec: int) -> int | str | None:
     """A rule's result as the index of the operand it is, or a format string over the
     operands (in parentheses if needed as an operand of ``prec``), or None."""
@@ -401,14 +451,22 @@ class _BranchChanged(Exception):
     """A comparison that the trace recorded came out differently on this call."""
 
 
+class _NotFinite(Exception):
+    """A gradient came out inf or nan: the engine redoes the step (see ``_Codegen.gate``)."""
+
+
 #: The generated code's own variable names: a formula's function never takes one of them.
-_LOCAL_NAME = re.compile(r"[vgTP]\d+|_.*")
+_LOCAL_NAME = re.compile(r"[vgTPsah]\d+|_.*")
 
 _HELPERS = {
     "_chain": itertools.chain.from_iterable,
     "_data": operator.attrgetter("data"),
     "_map": map,
     "_BranchChanged": _BranchChanged,
+    "_NotFinite": _NotFinite,
+    "_isfinite": math.isfinite,
+    "_sum": builtins.sum,
+    "_mul": operator.mul,
 }
 
 #: Terms per statement in a gradient sum (the compiler recurses once per term).
@@ -513,6 +571,7 @@ class _Codegen:
         self.operands: dict[Value, list[str]] = {}  # an n-ary node's operands, as code
         self.inner: dict[Value, str] = {}  # an Activated node's inner result, its variable
         self.slopes: dict[Value, str] = {}  # and its activation's derivative there
+        self.gated = False  # any gate in the graph (see gate())
         self.count = itertools.count()
         self.unreached: list[Value] = []
 
@@ -626,9 +685,12 @@ class _Codegen:
             if isinstance(node._op, Activated):  # the activation's slope, for the edges
                 act = node._op.act
                 dx = (templates.get(id(act)) or self.formulas(act))[1]
-                slope = self.slopes[node] = f"a{name[1:]}"
                 code = dx if type(dx) is str else dx(x=self.inner[node], y="None", out=name)
-                lines.append(f"{slope} = {code}")
+                if act.gate:  # only tested for 0 (see gate()): written into that test
+                    self.slopes[node] = code
+                else:
+                    slope = self.slopes[node] = f"a{name[1:]}"
+                    lines.append(f"{slope} = {code}")
 
     def nary_forward(self, node: Value) -> str:
         p, groups = node._op, node._y
@@ -645,7 +707,15 @@ class _Codegen:
         code = self.rule(p, "forward", tuple(map(len, groups)))
         if code is not None:
             d = code[0]
-            return operands[d] if type(d) is int else d.format(*operands)
+            if type(d) is int:
+                return operands[d]
+            products = _products(d)
+            if products is not None:  # start + a0 * b0 + a1 * b1 + ...: as a sum of a map
+                start, pairs = products
+                left = self.group(tuple(operands[i] for i, _ in pairs))
+                right = self.group(tuple(operands[j] for _, j in pairs))
+                return f"_sum(_map(_mul, {left}, {right}), {operands[start]})"
+            return d.format(*operands)
         fname = f"_f_{p.name}"
         self.namespace.setdefault(fname, p.forward)
         args = ", ".join(self.group(tuple(map(value, g)), key=g) for g in groups)
@@ -676,11 +746,14 @@ class _Codegen:
                 inline = len(edges) == 1
                 g, depth = self.total(name, terms.pop(node), nested.pop(node, 0), inline)
             gate = self.gate(node)
+            if gate:  # a neuron with a gate: its gradient where on, else 0.0 for every edge
+                h = "h" + names[node][1:]
+                self.lines.append(f"{h} = {g} if {gate} else 0.0")
+                g, depth = h, 0
             for v, d in edges:
-                # times 1.0 is exact, nan included: leave it out
-                t = g if d == "1.0" else d if g == "1.0" else f"{d} * {g}"
-                if gate is not None:  # off: the engine keeps no edge, so not even a nan
-                    t = f"({t} if {gate or d} else 0.0)"
+                # a term d * g, written out in total(); a one-operand gate's d is 1.0 (pass
+                # g on) or 0.0 (nothing)
+                t = f"({g} if {d} else 0.0)" if gate == "" else (d, g)
                 ts = terms.get(v)
                 if ts is None:
                     terms[v] = [t]
@@ -694,22 +767,46 @@ class _Codegen:
         for p in self.params:
             if p not in terms:  # the loss does not depend on it
                 self.unreached.append(p)
-            # from 0.0: exactly backward() after zero_grad(), down to the sign of a zero
-            ts = ["0.0", *terms.pop(p, ())]
-            out.append(self.total("g" + names[p][1:], ts, nested.pop(p, 0), False)[0])
+        # from 0.0: exactly backward() after zero_grad(), down to the sign of a zero
+        all_terms = [["0.0", *terms.pop(p, ())] for p in self.params]
+        for p, ts, peel in zip(self.params, all_terms, _shared_splits(all_terms)):
+            out.append(self.total("g" + names[p][1:], ts, nested.pop(p, 0), False, peel)[0])
         # A loop, not a helper function: CPython 3.11 specialises a function's code once its
         # loops have jumped back a few times, so this makes the step fast from its second
         # call on, not from its ninth (straight-line code only counts calls).
-        self.lines.append(f"for _param, _grad in zip(_P, ({', '.join(out)},)):")
+        self.lines.append(f"_grads = ({', '.join(out)},)")
+        if self.gated:
+            self.lines.append("if not _isfinite(_sum(_grads)): raise _NotFinite")
+        self.lines.append("for _param, _grad in zip(_P, _grads):")
         self.lines.append("    _param.grad = _grad")
 
-    def total(self, name: str, terms: list[str], nested: int, inline: bool) -> tuple[str, int]:
+    def total(
+        self, name: str, terms: list, nested: int, inline: bool, peel: int = 0
+    ) -> tuple[str, int]:
         """A gradient, the sum of its terms left to right: its code and nesting depth.
 
-        One that is another gradient as it is (times 1.0) is that gradient's code; one used
-        once only (a relu's, say) is written into that use, in parentheses; any other gets a
-        statement (a few, if it has very many terms).
+        Terms are code, or (d, g) pairs for the products d * g. One that is another gradient
+        as it is (times 1.0) is that gradient's code; one used once only (a relu's, say) is
+        written into that use, in parentheses. Many products are summed as
+        ``_sum(_map(_mul, ds, gs), 0.0)`` over tuples that other sums share (a layer's
+        weights, a sample's gradients): the same additions in the same order, in a
+        fraction of the code to compile; the first ``peel`` of them are added before, one by
+        one, so that the rest can share their tuples with other sums (see _shared_splits).
+        Any other gradient gets a statement (a few, if it has very many terms).
         """
+        start = "0.0" if terms[0] == "0.0" else None
+        pairs = terms[1:] if start else terms
+        if (
+            _SEQUENTIAL_SUM
+            and len(pairs) - peel >= _MIN_MAPPED
+            and all(type(t) is tuple for t in pairs)
+        ):
+            first = " + ".join(["0.0", *(_product(*t) for t in pairs[:peel])])
+            ds = self.group(tuple(d for d, _ in pairs[peel:]))
+            gs = self.group(tuple(g for _, g in pairs[peel:]))
+            self.lines.append(f"{name} = _sum(_map(_mul, {ds}, {gs}), {first})")
+            return name, 0
+        terms = [t if type(t) is str else _product(*t) for t in terms]
         if len(terms) == 1 and terms[0].isidentifier():
             return terms[0], nested
         if inline and nested < _MAX_INLINE and len(terms) <= _MAX_TERMS:
@@ -722,11 +819,24 @@ class _Codegen:
 
     def gate(self, node: Value) -> str | None:
         """None if the node's gradient always flows; else the code of its on/off switch
-        (the empty string: the edge's own derivative is the switch)."""
+        (the empty string: each edge's derivative, 1.0 or 0.0, is the switch).
+
+        Where a gate is off the engine keeps no edge; this code adds 0.0 instead, or
+        ``x * 0.0`` for an operand x: the same sums, down to the sign of a zero, unless x is
+        inf or nan. A gradient that comes out non-finite therefore sends the step to the
+        engine, which gives its own answer.
+        """
         p = node._op
         if isinstance(p, Activated):
-            return self.slopes[node] if p.act.gate else None
-        return "" if getattr(p, "gate", False) else None
+            p = p.act
+            if not p.gate:
+                return None
+            self.gated = True
+            return self.slopes[node]
+        if not getattr(p, "gate", False):
+            return None
+        self.gated = True
+        return ""
 
     def edges(self, node: Value) -> list[tuple[Value, str]]:
         """(operand, code of d node / d operand) for each varying operand, in the engine's
@@ -774,8 +884,11 @@ class _Codegen:
     def nary_edges(self, node: Value) -> list[tuple[Value, str]]:
         p, groups = node._op, node._y
         if isinstance(p, Activated):  # the inner partials times the activation's slope
+            edges = self.inner_edges(node, p.inner, groups)
+            if p.act.gate:  # 1.0 or 0.0: the gradient is switched instead (see gate())
+                return edges
             slope = self.slopes[node]
-            return [(v, f"({slope} * {d})") for v, d in self.inner_edges(node, p.inner, groups)]
+            return [(v, f"({slope} * {d})") for v, d in edges]
         return self.inner_edges(node, p, groups)
 
     def inner_edges(self, node: Value, p: NaryPrimitive, groups: tuple) -> list[tuple[Value, str]]:

@@ -18,6 +18,7 @@ rather than once per neuron. On the moons training step this made the whole step
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from operator import mul
 
@@ -46,7 +47,7 @@ def _layer(rows, biases, xs, xd, xv, labels):
         node._y = (ws, xs, (b,))
         node._dy = _MANY
 {edges}        if _modes.threads:
-            _observe(node, (*wd, *xd, b.data))
+            _observe(node, x, (*wd, *xd, b.data))
         nodes.append(node)
     return nodes
 """
@@ -90,7 +91,8 @@ def activated(name: str) -> Activated:
         act = PRIMITIVES.get(name)
         if act is None or act.arity != 1:
             choices = ", ".join(q.name for q in PRIMITIVES.values() if q.arity == 1)
-            raise ValueError(f"dense: unknown activation {name!r}; choose one of {choices}")
+            why = "" if act is None else " (it takes a second operand)"
+            raise ValueError(f"dense: unknown activation {name!r}{why}; choose one of {choices}")
         p = _activated[name] = Activated(_DOT, act)
     return p
 
@@ -118,7 +120,7 @@ def _layer_function(activation: str | None):
         "_next": _next,
         "_prim": _DOT if p is None else p,
         "_modes": modes.active,
-        "_observe": modes.observe,
+        "_observe": _observe,
         "_outside_domain": _outside_domain,
     }
     exec(compile(src, f"<autograd dense {activation}>", "exec"), namespace)  # noqa: S102
@@ -165,7 +167,10 @@ def dense(
         if None in xd:
             bad = next(v for v, f in zip(xs, xd) if f is None)
             raise TypeError(f"dense: inputs must be Values or numbers, got {bad!r}")
-    else:
+    else:  # a mix (a dropped input is a 0.0): the general path
+        for v in xs:
+            if type(v) is not Value and _number(v) is None:
+                raise TypeError(f"dense: inputs must be Values or numbers, got {v!r}")
         xv = None
     nodes = None if xv is None else layer(rows, biases, xs, xd, xv, labels)
     if nodes is None:
@@ -200,16 +205,17 @@ def _activate(node: Value, p: Activated) -> None:
             eval(compile(f"lambda x, out: {text}", f"<{act.name}>", "eval"), names)  # noqa: S307
             for text in ("None", act.forward, act.dx)
         )[1:]
-    s = node.data
-    if node._op is None:  # under no_grad: a number, no graph
-        node.data = rules[0](s, None)
-        return
+    s = node.data  # the dot node's number, already checked by a mode (apply_nary)
     try:
         out = rules[0](s, None)
     except (ArithmeticError, ValueError) as error:
         out = _outside_domain(error, act.name, s)
-    d = rules[1](s, out)
     node.data = out
+    if modes.active.threads:
+        _check_activation(node, p.name, s)
+    if node._op is None:  # under no_grad: a number, no graph
+        return
+    d = rules[1](s, out)
     node._op = p
     if d == 1.0:
         pass
@@ -217,5 +223,24 @@ def _activate(node: Value, p: Activated) -> None:
         node._x = node._dx = ()
     else:
         node._dx = tuple([d * q for q in node._dx])
-    if modes.active.threads:
-        modes.observe(node, [s])
+
+
+def _observe(node: Value, s: float, operands: tuple) -> None:
+    """Under a mode (no_grad, detect_anomaly, a trace): what the engine does for each new
+    node, here for the two a neuron stands for: its weighted sum ``s``, then the
+    activation of ``s``. (An overflowing sum can hide behind tanh's 1.0.)"""
+    out = node.data
+    name = node._op.name
+    node.data = s
+    try:
+        modes.observe(node, operands)
+    finally:
+        node.data = out
+    _check_activation(node, name, s)
+
+
+def _check_activation(node: Value, name: str, s: float) -> None:
+    out = node.data
+    if modes.is_anomaly_enabled() and not math.isfinite(out) and math.isfinite(s):
+        where = modes.site(node) or "a line outside detect_anomaly"
+        raise modes.AnomalyError(f"{name}({s!r}) gave {out!r}, in {where}")
