@@ -29,25 +29,20 @@ from .value import _MANY, Value, _next, _number, _outside_domain, apply_nary
 _DOT = NARY_PRIMITIVES["dot"]
 
 _LOOP = """\
-def _layer(rows, biases, xs, xd, xv, labels):
+def _layer(rows, wds, bts, bds, xs, xd, xv, labels):
     nodes = []
-    n = len(xd)
-    for ws, b, label in zip(rows, biases, labels):
-        wd = [w.data for w in ws if type(w) is Value]
-        if len(wd) != n or type(b) is not Value:
-            return None  # a row of another length, or a constant in it: the general path
-        ws = tuple(ws)
-        x = sum(map(_mul, wd, xd), b.data)
+    for ws, wd, bt, bd, label in zip(rows, wds, bts, bds, labels):
+        x = sum(map(_mul, wd, xd), bd)
 {activation}        node = _new(Value)
         node.data = out
         node.grad = 0.0
         node.label = label
         node._seq = _next()
         node._op = _prim
-        node._y = (ws, xs, (b,))
+        node._y = (ws, xs, bt)
         node._dy = _MANY
 {edges}        if _modes.threads:
-            _observe(node, x, (*wd, *xd, b.data))
+            _observe(node, x, (*wd, *xd, bd))
         nodes.append(node)
     return nodes
 """
@@ -63,10 +58,10 @@ _ACTIVATION = """\
 # d == 1.0 is the common case (a relu that is on): the inner partials as they are.
 _EDGES = """\
         if d == 1.0:
-            node._x = ws + xv + (b,)
+            node._x = ws + xv + bt
             node._dx = (*xd, *wd, 1.0) if xv else (*xd, 1.0)
 {gate}        else:
-            node._x = ws + xv + (b,)
+            node._x = ws + xv + bt
             node._dx = tuple([d * p for p in ((*xd, *wd, 1.0) if xv else (*xd, 1.0))])
 """
 
@@ -76,7 +71,7 @@ _GATE = """\
 """
 
 _LINEAR = """\
-        node._x = ws + xv + (b,)
+        node._x = ws + xv + bt
         node._dx = (*xd, *wd, 1.0) if xv else (*xd, 1.0)
 """
 
@@ -130,16 +125,20 @@ def _layer_function(activation: str | None):
 
 def dense(
     weights: Sequence[Sequence[Value]],
-    x: Sequence[Value | float],
+    x: Sequence,
     biases: Sequence[Value],
     activation: str | None = None,
     labels: Sequence[str] | None = None,
-) -> list[Value]:
+    *,
+    batch: bool = False,
+) -> list:
     """``[activation(b_j + w_j . x) for each row w_j of weights]``, one node per row.
 
     ``activation`` names a one-operand primitive (``"relu"``, ``"tanh"``, ...) or is None
     for none (the nodes are then ``dot`` nodes). ``labels``, one per row, names the nodes.
     Weights and biases are normally Values (parameters); inputs are Values or numbers.
+    With ``batch=True``, ``x`` is a list of input rows and the result one list per row:
+    the weights' numbers are then read once for the whole batch.
 
     >>> w = [[Value(1.0), Value(-2.0)], [Value(0.5), Value(0.5)]]
     >>> b = [Value(0.0), Value(1.0)]
@@ -147,38 +146,55 @@ def dense(
     [1.0, 3.0]
     >>> dense(w, [3.0, 1.0], b, "relu")[0].op
     'relu(dot)'
+    >>> [[v.data for v in row] for row in dense(w, [[3.0, 1.0], [0.0, 2.0]], b, batch=True)]
+    [[1.0, 3.0], [-4.0, 2.0]]
     """
     layer = _layer_function(activation)
-    xs = tuple(x)
-    rows = weights if isinstance(weights, (list, tuple)) else list(weights)
-    biases = biases if isinstance(biases, (list, tuple)) else list(biases)
+    rows = [tuple(w) for w in weights]
+    biases = list(biases)
     if len(rows) != len(biases):
         raise ValueError(f"dense: {len(rows)} rows of weights but {len(biases)} biases")
     if labels is None:
         labels = [""] * len(rows)
     elif len(labels) != len(rows):
         raise ValueError(f"dense: {len(rows)} rows of weights but {len(labels)} labels")
-    xd = [v.data for v in xs if type(v) is Value]
-    if len(xd) == len(xs):  # every input a Value: each gets a gradient
-        xv = xs
-    elif not xd:  # every input a number (a first layer's): constants
-        xv = ()
-        xd = [_number(v) for v in xs]
-        if None in xd:
-            bad = next(v for v, f in zip(xs, xd) if f is None)
-            raise TypeError(f"dense: inputs must be Values or numbers, got {bad!r}")
-    else:  # a mix (a dropped input is a 0.0): the general path
-        for v in xs:
-            if type(v) is not Value and _number(v) is None:
-                raise TypeError(f"dense: inputs must be Values or numbers, got {v!r}")
-        xv = None
-    nodes = None if xv is None else layer(rows, biases, xs, xd, xv, labels)
-    if nodes is None:
-        nodes = [_general(w, xs, b, activation, label) for w, b, label in zip(rows, biases, labels)]
-    return nodes
+    # The weights' numbers, read once: the fast loop needs every weight and bias a Value.
+    wds = [[w.data for w in ws if type(w) is Value] for ws in rows]
+    fast = all(type(b) is Value for b in biases) and all(map(_same_length, wds, rows))
+    if fast:
+        bts = [(b,) for b in biases]
+        bds = [b.data for b in biases]
+        widths = {len(ws) for ws in rows}
+    samples = x if batch else (x,)
+    out = []
+    for sample in samples:
+        xs = tuple(sample)
+        xd = [v.data for v in xs if type(v) is Value]
+        if len(xd) == len(xs):  # every input a Value: each gets a gradient
+            xv = xs
+        elif not xd:  # every input a number (a first layer's): constants
+            xv = ()
+            xd = [_number(v) for v in xs]
+            if None in xd:
+                bad = next(v for v, f in zip(xs, xd) if f is None)
+                raise TypeError(f"dense: inputs must be Values or numbers, got {bad!r}")
+        else:  # a mix (a dropped input is a 0.0): the general path
+            for v in xs:
+                if type(v) is not Value and _number(v) is None:
+                    raise TypeError(f"dense: inputs must be Values or numbers, got {v!r}")
+            xv = None
+        if fast and xv is not None and widths <= {len(xs)}:
+            out.append(layer(rows, wds, bts, bds, xs, xd, xv, labels))
+        else:
+            out.append([_general(*r, xs, activation) for r in zip(rows, biases, labels)])
+    return out if batch else out[0]
 
 
-def _general(w: Sequence, xs: tuple, b: object, activation: str | None, label: str) -> Value:
+def _same_length(a: Sequence, b: Sequence) -> bool:
+    return len(a) == len(b)
+
+
+def _general(w: Sequence, b: object, label: str, xs: tuple, activation: str | None) -> Value:
     """One row with constants among its operands (say a dropped input): ``dot`` over the
     groups, then the activation's rule, to the same numbers the fast loop gives."""
     w = tuple(w)

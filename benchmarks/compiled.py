@@ -24,7 +24,7 @@ from autograd.compile import compile as compile_step  # noqa: E402
 def _moons_loss(model, params, X, y):
     from nn.losses import hinge_loss, l2_penalty
 
-    return lambda: hinge_loss([model(x) for x in X], y) + l2_penalty(params, 1e-4)
+    return lambda: hinge_loss(model(X), y) + l2_penalty(params, 1e-4)
 
 
 def _compiled_step_factory(seed: int = 0):

@@ -171,7 +171,7 @@ def nn_step_factory(seed: int = 0):
     X, y = moons_data()
 
     def step(k: int = 0) -> float:
-        scores = [model(x) for x in X]
+        scores = model(X)  # a batch: the README's way
         loss = hinge_loss(scores, y) + l2_penalty(params, 1e-4)
         model.zero_grad()
         loss.backward()

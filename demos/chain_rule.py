@@ -129,7 +129,7 @@ def backprop_versus_differences(widths: list[int], out_dir: Path) -> dict:
         params = model.parameters()
 
         def loss(model: MLP = model) -> Value:
-            return mse_loss([model(x) for x in X], targets)
+            return mse_loss(model(X), targets)
 
         # Backprop: build the graph and walk it back once. Best of a few runs, as it is short.
         best = float("inf")

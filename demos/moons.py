@@ -73,14 +73,14 @@ def main(fast: bool = False, out_dir: Path = Path("out"), compiled: bool = False
         from autograd.compile import compile as trace  # someone else's, and optional here
 
         t0 = time.perf_counter()
-        step_fn = trace(lambda: loss_of([model(x) for x in X]), params)
+        step_fn = trace(lambda: loss_of(model(X)), params)
         trace_seconds = time.perf_counter() - t0
 
     train_start = time.perf_counter()
     bar = progress(range(STEPS), desc="training", unit="step")
     for k in bar:
         if step_fn is None:
-            scores = [model(x) for x in X]
+            scores = model(X)
             loss = loss_of(scores)
             opt.zero_grad()
             loss.backward()
@@ -108,7 +108,7 @@ def main(fast: bool = False, out_dir: Path = Path("out"), compiled: bool = False
 
     # After the last update: the trained model's own numbers.
     with no_grad():
-        final_scores = [model(x) for x in X]
+        final_scores = model(X)
         final_loss = loss_of(final_scores).data
     final_acc = accuracy([s.data for s in final_scores], Y)
     print(

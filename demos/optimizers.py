@@ -153,7 +153,7 @@ def run_spiral(per_class: int, steps: int, grid: int) -> dict:
         opt = make(model.parameters())
         losses = []
         for _ in range(steps):
-            outs = [model(x) for x in X]
+            outs = model(X)
             loss = autograd.sum([cross_entropy(o, t) for o, t in zip(outs, labels)]) / len(X)
             opt.zero_grad()
             loss.backward()
@@ -162,7 +162,7 @@ def run_spiral(per_class: int, steps: int, grid: int) -> dict:
             bar.set_postfix(opt=name, loss=f"{loss.data:.3f}", refresh=False)
             bar.update()
         with no_grad():
-            final = [model(x) for x in X]
+            final = model(X)
             losses.append(
                 (autograd.sum([cross_entropy(o, t) for o, t in zip(final, labels)]) / len(X)).data
             )

@@ -75,7 +75,7 @@ def main(fast: bool = False, out_dir: Path = Path("out")) -> dict:
                 for neuron in layer.neurons:
                     for w in neuron.w:
                         w.data *= factor
-        loss = mse_loss([model(x) for x in X], targets)
+        loss = mse_loss(model(X), targets)
         loss.backward()
         report = gradient_health(model, vanish=VANISH, explode=EXPLODE)
         key = f"{activation}/{short}"

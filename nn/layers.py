@@ -44,31 +44,52 @@ def _activation(name: str, negative_slope: float) -> Callable[[Value], Value] | 
 def forward(neurons: Sequence[Neuron], x: Input) -> list[Value]:
     """Each neuron's output on the inputs ``x``: one ``autograd.dense`` call per run of
     neurons that share an activation (a layer's all do)."""
-    try:
-        n = len(x)
-    except TypeError:
-        raise TypeError(
-            f"{neurons[0]!r} takes a list of {len(neurons[0].w)} inputs, got {type(x).__name__}"
-        ) from None
-    out: list[Value] = []
+    return forward_batch(neurons, [x])[0]
+
+
+def forward_batch(neurons: Sequence[Neuron], xs: Sequence[Input]) -> list[list[Value]]:
+    """``[forward(neurons, x) for x in xs]``, each neuron's weights read once for all."""
+    if not neurons:  # dropout dropped them all
+        return [[] for _ in xs]
+    first = neurons[0]
+    for x in xs:
+        try:
+            n = len(x)
+        except TypeError:
+            raise TypeError(
+                f"{first!r} takes a list of {len(first.w)} inputs, got {type(x).__name__}"
+            ) from None
+        for u in neurons:
+            if n != len(u.w):
+                raise ValueError(f"{u!r} takes {len(u.w)} inputs, got {n}")
+    out: list[list[Value]] = [[] for _ in xs]
     i = 0
     while i < len(neurons):
         first = neurons[i]
-        if n != len(first.w):
-            raise ValueError(f"{first!r} takes {len(first.w)} inputs, got {n}")
         j = i + 1
         while j < len(neurons) and neurons[j]._fused == first._fused and neurons[j]._act is None:
             j += 1
         run = neurons[i:j] if first._act is None else [first]
-        nodes = dense(
-            [u.w for u in run], x, [u.b for u in run], first._fused, [u._label for u in run]
+        rows = dense(
+            [u.w for u in run],
+            xs,
+            [u.b for u in run],
+            first._fused,
+            [u._label for u in run],
+            batch=True,
         )
-        if first._act is not None:  # leaky_relu: its own node on top of the sum
-            nodes = [first._act(nodes[0])]
-            nodes[0].label = first._act_label
-        out.extend(nodes)
+        for nodes, row in zip(out, rows):
+            if first._act is not None:  # leaky_relu: its own node on top of the sum
+                row = [first._act(row[0])]
+                row[0].label = first._act_label
+            nodes.extend(row)
         i += len(run)
     return out
+
+
+def is_batch(x: object) -> bool:
+    """A list of input rows (``[[x0, x1], [x0, x1], ...]``) rather than one row."""
+    return isinstance(x, (list, tuple)) and len(x) > 0 and isinstance(x[0], (list, tuple))
 
 
 def _count(n: object, what: str) -> int:
@@ -211,10 +232,22 @@ class MLP(Module):
         self.dropout = dropout
         self._scan()
 
-    def __call__(self, x: Input) -> Value | list[Value]:
+    def __call__(self, x: Input | Sequence[Input]) -> Value | list:
+        """The output for one input row; for a list of rows (a batch), a list of outputs.
+
+        A batch builds the same graph as calling the model row by row, faster: each layer
+        reads its weights' numbers once for the whole batch.
+        """
         drop = self.dropout
         if drop is not None and not (drop.training and drop.p > 0.0):
             drop = None
+        if is_batch(x):
+            if drop is not None:  # masks are drawn row by row, in order
+                return [self(row) for row in x]
+            xs = x
+            for layer in self.layers:
+                xs = forward_batch(layer.neurons, xs)
+            return [out[0] if len(out) == 1 else out for out in xs]
         # Layers always pass lists between them (micrograd passes a bare Value out of a
         # one-neuron hidden layer, and the next layer then fails to iterate over it).
         for layer in self.layers[:-1]:

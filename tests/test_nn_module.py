@@ -369,3 +369,32 @@ def test_repr_is_short_and_readable():
         ")"
     )
     assert repr(Neuron(3, activation="tanh", seed=0)) == "Neuron(3, tanh)"
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+def test_a_batch_builds_the_graph_of_calling_row_by_row(activation):
+    X = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [0.0, 0.0, 0.0]]
+    for sizes in ([4, 1], [4, 2]):
+        model = MLP(3, sizes, activation=activation, seed=3)
+        rows = [model(x) for x in X]
+        batch = model(X)
+        flat = [[v] if isinstance(v, Value) else v for v in rows]
+        flat_b = [[v] if isinstance(v, Value) else v for v in batch]
+        assert [[v.data for v in r] for r in flat] == [[v.data for v in r] for r in flat_b]
+        assert [[v.label for v in r] for r in flat] == [[v.label for v in r] for r in flat_b]
+        grads = []
+        for outs in (flat, flat_b):
+            model.zero_grad()
+            total = outs[0][0]
+            for r in outs:
+                for v in r:
+                    total = total + v * v
+            total.backward()
+            grads.append([p.grad for p in model.parameters()])
+        assert grads[0] == grads[1]
+
+
+def test_a_batch_with_a_short_row_is_a_clear_error():
+    model = MLP(3, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="takes 3 inputs, got 2"):
+        model([[1.0, 2.0, 3.0], [1.0, 2.0]])
