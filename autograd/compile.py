@@ -405,26 +405,32 @@ def _shared_splits(term_lists: list[list], most: int = 4) -> list[int]:
     then one term per sample; the per-sample ones of a layer's weights share their
     sequences of inputs or of gradients, and shared, each becomes one tuple in the code.
     """
-    seen: dict[tuple, int] = {}
+    sides = []
     for terms in term_lists:
         pairs = terms[1:] if terms and terms[0] == "0.0" else terms
-        for k in range(min(most, len(pairs)) + 1):
-            for side in (0, 1):
-                key = (side, *(t[side] if type(t) is tuple else t for t in pairs[k:]))
+        sides.append(tuple(tuple(t[i] if type(t) is tuple else t for t in pairs) for i in (0, 1)))
+    seen: dict[tuple, int] = {}
+    for side in sides:
+        for k in range(min(most, len(side[0])) + 1):
+            for key in ((0, side[0][k:]), (1, side[1][k:])):
                 seen[key] = seen.get(key, 0) + 1
     splits = []
-    for terms in term_lists:
-        pairs = terms[1:] if terms and terms[0] == "0.0" else terms
+    for ds, gs in sides:
         shared = [
-            sum(
-                seen.get((side, *(t[side] if type(t) is tuple else t for t in pairs[k:])), 0) > 1
-                for side in (0, 1)
-            )
-            for k in range(min(most, len(pairs)) + 1)
+            (seen[(0, ds[k:])] > 1) + (seen[(1, gs[k:])] > 1) for k in range(min(most, len(ds)) + 1)
         ]
         # the fewest terms peeled for the most sides shared
         splits.append(max(range(len(shared)), key=lambda k: (shared[k], -k)))
     return splits
+
+
+_ONE_OR_ZERO = re.compile(r"\(?1\.0 if (.+) else 0\.0\)?")
+
+
+def _switch(code: str) -> str:
+    """A gate's derivative as the test of its being on: ``(1.0 if C else 0.0)`` is ``(C)``."""
+    match = _ONE_OR_ZERO.fullmatch(code)
+    return f"({match.group(1)})" if match else code
 
 
 def _product(d: str, g: str) -> str:
@@ -687,7 +693,7 @@ class _Codegen:
                 dx = (templates.get(id(act)) or self.formulas(act))[1]
                 code = dx if type(dx) is str else dx(x=self.inner[node], y="None", out=name)
                 if act.gate:  # only tested for 0 (see gate()): written into that test
-                    self.slopes[node] = code
+                    self.slopes[node] = _switch(code)
                 else:
                     slope = self.slopes[node] = f"a{name[1:]}"
                     lines.append(f"{slope} = {code}")
@@ -753,7 +759,7 @@ class _Codegen:
             for v, d in edges:
                 # a term d * g, written out in total(); a one-operand gate's d is 1.0 (pass
                 # g on) or 0.0 (nothing)
-                t = f"({g} if {d} else 0.0)" if gate == "" else (d, g)
+                t = f"({g} if {_switch(d)} else 0.0)" if gate == "" else (d, g)
                 ts = terms.get(v)
                 if ts is None:
                     terms[v] = [t]
