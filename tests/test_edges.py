@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+import autograd
 from autograd import Value, grad
 
 inf, nan = math.inf, math.nan
@@ -56,6 +57,31 @@ def test_relu_derivative_at_zero_is_zero():
 def test_abs_derivative_at_zero_is_zero():
     assert d(abs, 0.0) == 0.0
     assert d(abs, 2.0) == 1.0 and d(abs, -2.0) == -1.0
+
+
+def test_relu_is_a_gate_nothing_flows_back_where_it_is_off():
+    # PyTorch masks relu's gradient: an inf or nan upstream gradient gives 0, not nan.
+    for upstream in (math.inf, -math.inf, math.nan):
+        x = Value(-1.0)
+        (x.relu() * upstream).backward()
+        assert x.grad == 0.0
+        x = Value(2.0)
+        (x.relu() * upstream).backward()
+        assert x.grad == upstream or (math.isnan(x.grad) and math.isnan(upstream))
+
+
+def test_a_dense_neuron_is_a_dot_then_its_activation():
+    w, b, x = [Value(0.5), Value(-1.5)], Value(0.25), [Value(2.0), Value(0.5)]
+    (out,) = autograd.dense([w], x, [b], "tanh")
+    s = 0.25 + 0.5 * 2.0 + -1.5 * 0.5
+    assert out.op == "tanh(dot)" and out.data == math.tanh(s)
+    out.backward()
+    slope = 1 - math.tanh(s) ** 2
+    assert [v.grad for v in w] == pytest.approx([slope * 2.0, slope * 0.5], rel=1e-15)
+    assert [v.grad for v in x] == pytest.approx([slope * 0.5, slope * -1.5], rel=1e-15)
+    assert b.grad == pytest.approx(slope, rel=1e-15)
+    with autograd.detect_anomaly(), pytest.raises(autograd.AnomalyError, match="dot"):
+        autograd.dense([[Value(1e308)]], [10.0], [Value(0.0)], "tanh")  # s = inf, tanh 1.0
 
 
 def test_leaky_relu_derivative_at_zero_is_the_slope():
