@@ -12,8 +12,9 @@ number (``_seq``), and the pass visits the nodes below the root newest first: th
 list, or tape, of reverse-mode differentiation, read backwards. (PyTorch's engine orders
 its work by a sequence number too, among nodes that are ready.)
 
-The pass first walks the graph to find the nodes below the root (an explicit stack, never
-recursion, so a graph a million nodes deep is fine), then sorts them and propagates. A node
+The pass first walks the graph to find the nodes below the root (a loop over a growing
+list, never recursion, so a graph a million nodes deep is fine), then sorts them and
+propagates. A node
 is marked as found by negating its number, which the pass restores, even when interrupted.
 Because the order depends on creation alone, never on which edges a pass happens to follow,
 every pass over the same kind of graph adds each node's terms in the same order, which is

@@ -145,7 +145,7 @@ _TABLE = [
     Primitive("sub",        "x - y",                    "1.0",                                  "-1.0",             "__sub__"),
     Primitive("mul",        "x * y",                    "y",                                    "x",                "__mul__"),
     Primitive("div",        "x / y",                    "reciprocal(y)",                        "-out * reciprocal(y)", "__truediv__"),
-    Primitive("pow",        "real_pow(x, y)",           "0.0 if iszero(y) and iszero(x) else y * ipow(x, y - 1.0)", "0.0 if iszero(x) else xlogy(out, x)", "__pow__"),
+    Primitive("pow",        "real_pow(x, y)",           "0.0 if iszero(y) else y * ipow(x, y - 1.0)", "0.0 if iszero(x) else xlogy(out, x)", "__pow__"),
     Primitive("neg",        "-x",                       "-1.0",                                 None,               "__neg__"),
     Primitive("abs",        "abs(x)",                   "1.0 if x > 0 else (-1.0 if x < 0 else 0.0)", None,         "__abs__", kinks=(0.0,)),
     Primitive("reciprocal", "reciprocal(x)",            "-out * out"),

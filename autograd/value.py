@@ -39,7 +39,7 @@ class Value:
     """
 
     # _seq: the node's creation number, which orders the backward pass (autograd.backward);
-    # 0 for a leaf.
+    # 0 for a leaf. A pass marks the nodes it finds by negating it, and restores it.
     __slots__ = ("data", "grad", "label", "_op", "_x", "_dx", "_y", "_dy", "_seq")
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -87,12 +87,23 @@ class Value:
     def backward(self) -> None:
         """Add d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch semantics).
 
-        Leaves accumulate across calls; every intermediate node's ``.grad`` is set to the
-        gradient of this call. Works at any depth: nothing here recurses.
+        Leaves accumulate across calls; every intermediate node the pass reaches has its
+        ``.grad`` set to the gradient of this call (a node only behind a relu that is off is
+        not reached, and keeps what it had: 0.0 unless an earlier pass from another root
+        set it). Works at any depth: nothing here recurses.
         """
         from .backward import backward
 
         backward(self)
+
+    def __setstate__(self, state: tuple) -> None:
+        # pickle and copy.deepcopy rebuild a node after its operands: a fresh creation
+        # number keeps operands older than their consumers, which is the order backward()
+        # relies on (numbers from another process, or an older graph, mean nothing here).
+        for name, value in state[1].items():
+            object.__setattr__(self, name, value)
+        if self._seq:
+            self._seq = _next()
 
     def detach(self) -> Value:
         """A new leaf with the same data."""

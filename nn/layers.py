@@ -6,10 +6,11 @@ and activation, is one node (``autograd.dense``; micrograd makes 2n + 1 nodes fo
 inputs), and a layer's neurons are computed together, which is most of why training here
 is fast.
 
-Every node a neuron makes in its forward pass is tagged ``<neuron path>/<role>``:
-``layers.0.neurons.3/relu`` for a neuron with its activation, ``layers.0.neurons.3/dot``
-for a linear one (and for the weighted sum under a ``leaky_relu``, whose node is tagged
-``.../leaky_relu``). A neuron that is not part of a bigger module has the empty path:
+Every node a neuron makes in its forward pass is tagged ``<neuron path>/<role>``: a
+neuron's one node ``layers.0.neurons.3/relu`` (``/tanh``, ``/sigmoid``), or
+``layers.0.neurons.3/dot`` if it is linear. A ``leaky_relu`` neuron makes two nodes, the
+weighted sum ``.../dot`` and on top of it ``.../leaky_relu`` (its slope is a second operand,
+so it is not fused). A neuron that is not part of a bigger module has the empty path:
 ``/relu``, ``/dot``.
 """
 
@@ -89,7 +90,12 @@ def forward_batch(neurons: Sequence[Neuron], xs: Sequence[Input]) -> list[list[V
 
 def is_batch(x: object) -> bool:
     """A list of input rows (``[[x0, x1], [x0, x1], ...]``) rather than one row."""
-    return isinstance(x, (list, tuple)) and len(x) > 0 and isinstance(x[0], (list, tuple))
+    if not isinstance(x, (list, tuple)) and not hasattr(x, "__len__"):
+        return False
+    if len(x) == 0:
+        return False
+    row = x[0]
+    return hasattr(row, "__len__") and not isinstance(row, (str, bytes))  # numpy rows too
 
 
 def _count(n: object, what: str) -> int:

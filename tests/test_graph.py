@@ -172,3 +172,19 @@ def test_an_interrupted_backward_leaves_the_graph_usable():
     x.grad = 0.0
     y.backward()
     assert x.grad == 1.0  # no stale marks left behind
+
+
+def test_a_pickled_or_copied_graph_differentiates_as_the_original():
+    import copy
+    import pickle
+
+    x = Value(3.0)
+    y = (x * x).tanh() * x
+    later = [Value(1.0) * 2.0 for _ in range(300)]  # creation numbers move on meanwhile
+    for x2, y2 in (pickle.loads(pickle.dumps((x, y))), copy.deepcopy((x, y))):
+        z = y2 * 2.0  # a new consumer, made after the copy's nodes
+        z.backward()
+        x.grad = 0.0
+        (y * 2.0).backward()
+        assert x2.grad == x.grad != 0.0
+    assert later
