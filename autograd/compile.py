@@ -123,6 +123,7 @@ class CompiledStep:
         self._variants: dict[tuple, _Variant] = {}
         self._variant: _Variant | None = None
         self._warned = False
+        self._not_finite = 0  # calls in a row whose gradients came out inf or nan
         start = time.perf_counter()
         with recording_comparisons() as log:
             root = _check_loss(fn(), fn)
@@ -141,11 +142,26 @@ class CompiledStep:
         variant = self._variant
         if variant is not None and not (modes.active.threads and modes.is_anomaly_enabled()):
             try:
-                return variant.run()
-            except (ArithmeticError, ValueError, _BranchChanged, _NotFinite):
+                loss = variant.run()
+                self._not_finite = 0
+                return loss
+            except (ArithmeticError, ValueError, _BranchChanged):
                 # A comparison came out differently, or an operation left its domain: the
                 # engine decides (nan from inf operands, its own error messages).
                 pass
+            except _NotFinite:
+                # Gradients came out inf or nan behind a gate: the engine's are the answer.
+                # Data that stays non-finite would pay for both on every call, so after a
+                # run of such calls the step stays on the engine.
+                self._not_finite += 1
+                if self._not_finite >= _MAX_NOT_FINITE:
+                    self._variant = self._variants[variant.signature] = None
+                    warnings.warn(
+                        f"compile: gradients of {self.fn!r} came out inf or nan "
+                        f"{_MAX_NOT_FINITE} calls in a row; this branch runs on the engine",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
         return self._dynamic_step()
 
     @property
@@ -180,12 +196,16 @@ class CompiledStep:
         for p in self.params:
             p.grad = 0.0
         root.backward()  # also into other leaves' .grad, as on the engine
-        variant = self._variants.get(_signature(log))
-        if variant is None and self.traces < self.max_traces:
+        signature = _signature(log)
+        if signature in self._variants:
+            variant = self._variants[signature]  # None: a branch kept on the engine
+        elif self.traces < self.max_traces:
             variant = _build(root, log, self.params, self.inputs, trace_seconds)
             self._install(variant)
+        else:
+            variant = None
         self._variant = variant
-        if variant is None and not self._warned:
+        if variant is None and signature not in self._variants and not self._warned:
             self._warned = True
             warnings.warn(
                 f"compile: comparisons in {self.fn!r} changed outcome {self.traces} times; "
@@ -475,6 +495,8 @@ _HELPERS = {
     "_mul": operator.mul,
 }
 
+#: Calls in a row with non-finite gradients after which a branch stays on the engine.
+_MAX_NOT_FINITE = 4
 #: Terms per statement in a gradient sum (the compiler recurses once per term).
 _MAX_TERMS = 200
 #: An n-ary node with at most this many operands is written out (``b + w0 * a0 + ...``);

@@ -481,3 +481,31 @@ def test_the_step_shows_its_code_and_what_it_cost():
     info = step.info
     assert info.nodes == 2 and info.statements > 3
     assert min(info.trace_seconds, info.codegen_seconds, info.compile_seconds) >= 0.0
+
+
+def test_non_finite_gradients_behind_a_gate_are_the_engines_and_then_stay_there():
+    # A weight of inf behind a relu that is off: the compiled code would add inf * 0.0 =
+    # nan where the engine keeps no edge. Each such call is redone on the engine; after a
+    # few in a row the branch stays there, with a warning.
+    import warnings
+
+    w, u = Value(-1.0), Value(1.0)
+    params = [w, u]
+
+    def loss():
+        return (w * u).relu() + w * w
+
+    step = autograd.compile(loss, params)
+    u.data = math.inf
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(6):
+            got = step()
+            grads = [p.grad for p in params]
+            for p in params:
+                p.grad = 0.0
+            want = loss()
+            want.backward()
+            assert got == want.data and grads == [p.grad for p in params] == [-2.0, 0.0]
+    assert sum("in a row" in str(c.message) for c in caught) == 1
+    assert step.traces == 1  # not traced again
