@@ -40,7 +40,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from . import modes
+from . import loops, modes
 from .modes import recording_comparisons
 from .primitives import FLOAT_FUNCTIONS, Activated, NaryPrimitive, Primitive
 from .value import _MANY, Value, _operands
@@ -520,7 +520,16 @@ class _Variant:
 def _build(root: Value, log: list, params: tuple, inputs: tuple, trace_seconds: float) -> _Variant:
     start = time.perf_counter()
     gen = _Codegen(root, log, params, inputs)
-    source = gen.source()
+    loop = loops.plan(root, gen.order, gen.varying, log)
+    source = None
+    if loop is not None:
+        looped = _LoopCodegen(root, log, params, inputs, loop)
+        try:
+            source, gen = looped.source(), looped
+        except _NoLoop:  # a sample's result is a constant: straight code
+            pass
+    if source is None:
+        source = gen.source()
     codegen_seconds = time.perf_counter() - start
     start = time.perf_counter()
     code = builtins.compile(source, f"<autograd.compile: {gen.nodes} nodes>", "exec")
@@ -601,6 +610,12 @@ class _Codegen:
         self.inner: dict[Value, str] = {}  # an Activated node's inner result, its variable
         self.slopes: dict[Value, str] = {}  # and its activation's derivative there
         self.gated = False  # any gate in the graph (see gate())
+        self.terms: dict[Value, list] = {}  # the code of each term d * g, per Value
+        self.nested: dict[Value, int] = {}  # how deep the deepest written-in gradient is
+        self.sums: set[str] = set()  # variables of gradients summed across a loop
+        # inside a loop over samples: the variable each outside gradient is summed in
+        # (None: no gradient wanted, for an input or a loop's constant)
+        self.into: dict[object, str | None] | None = None
         self.count = itertools.count()
         self.unreached: list[Value] = []
 
@@ -761,43 +776,64 @@ class _Codegen:
 
     # -- backward -------------------------------------------------------------------------
     def backward(self) -> None:
-        varying, root, names = self.varying, self.root, self.names
-        terms: dict[Value, list[str]] = {}  # the code of each term d * g, per Value
-        nested: dict[Value, int] = {}  # how deep the deepest written-in gradient in them is
         for node in self.order:
-            if node not in varying:
+            self.visit(node)
+        self.write_grads()
+
+    def visit(self, node: Value, g: str | None = None) -> None:
+        """Write the gradient of ``node`` (``g``, if given, is its code already) and add its
+        terms to its operands'."""
+        if node not in self.varying:
+            return
+        names, terms, nested = self.names, self.terms, self.nested
+        edges = self.edges(node)
+        if g is not None:
+            depth = 0
+        elif node is self.root:
+            g, depth = "1.0", 0
+        else:
+            name = "g" + names[node][1:]
+            inline = len(edges) == 1
+            g, depth = self.total(name, terms.pop(node), nested.pop(node, 0), inline)
+        gate = self.gate(node)
+        if gate:  # a neuron with a gate: its gradient where on, else 0.0 for every edge
+            h = "h" + names[node][1:]
+            self.lines.append(f"{h} = {g} if {gate} else 0.0")
+            g, depth = h, 0
+        into = self.into
+        for v, d in edges:
+            # a term d * g, written out in total(); a one-operand gate's d is 1.0 (pass
+            # g on) or 0.0 (nothing)
+            t = f"({g} if {_switch(d)} else 0.0)" if gate == "" else (d, g)
+            if into is not None and v in into:  # a sum kept across a loop over samples
+                total = into[v]
+                if total is not None:
+                    term = t if type(t) is str else _product(*t)
+                    self.lines.append(f"{total} = {total} + {term}")
                 continue
-            edges = self.edges(node)
-            if node is root:
-                g, depth = "1.0", 0
+            ts = terms.get(v)
+            if ts is None:
+                terms[v] = [t]
             else:
-                name = "g" + names[node][1:]
-                inline = len(edges) == 1
-                g, depth = self.total(name, terms.pop(node), nested.pop(node, 0), inline)
-            gate = self.gate(node)
-            if gate:  # a neuron with a gate: its gradient where on, else 0.0 for every edge
-                h = "h" + names[node][1:]
-                self.lines.append(f"{h} = {g} if {gate} else 0.0")
-                g, depth = h, 0
-            for v, d in edges:
-                # a term d * g, written out in total(); a one-operand gate's d is 1.0 (pass
-                # g on) or 0.0 (nothing)
-                t = f"({g} if {_switch(d)} else 0.0)" if gate == "" else (d, g)
-                ts = terms.get(v)
-                if ts is None:
-                    terms[v] = [t]
-                else:
-                    ts.append(t)
-                if depth and nested.get(v, 0) < depth:
-                    nested[v] = depth
+                ts.append(t)
+            if depth and nested.get(v, 0) < depth:
+                nested[v] = depth
+
+    def write_grads(self) -> None:
+        """Each param's gradient, written into its ``.grad``."""
+        terms, nested, names, root = self.terms, self.nested, self.names, self.root
         if root._op is None:  # the loss is a param itself
             terms[root] = ["1.0"]
         out = []
         for p in self.params:
             if p not in terms:  # the loss does not depend on it
                 self.unreached.append(p)
-        # from 0.0: exactly backward() after zero_grad(), down to the sign of a zero
-        all_terms = [["0.0", *terms.pop(p, ())] for p in self.params]
+        # from 0.0: exactly backward() after zero_grad(), down to the sign of a zero (a sum
+        # kept across a loop over samples starts from 0.0 already)
+        all_terms = [
+            [*(() if terms.get(p, ("",))[0] in self.sums else ("0.0",)), *terms.pop(p, ())]
+            for p in self.params
+        ]
         for p, ts, peel in zip(self.params, all_terms, _shared_splits(all_terms)):
             out.append(self.total("g" + names[p][1:], ts, nested.pop(p, 0), False, peel)[0])
         # A loop, not a helper function: CPython 3.11 specialises a function's code once its
@@ -942,3 +978,117 @@ class _Codegen:
         if node._x and [v for v in flat if isinstance(v, Value)] != list(node._x):
             raise AssertionError(f"compile: a {p.name} node is not as expected")
         return edges
+
+
+class _NoLoop(Exception):
+    """The samples' part cannot be written as a loop after all."""
+
+
+class _LoopCodegen(_Codegen):
+    """Writes the step with its per-sample part once, as loops over the samples
+    (``autograd.loops``): the forward pass keeps each sample's numbers in ``_S``, the
+    backward pass visits the samples in the engine's order, summing each gradient the
+    samples share in a variable, term by term, as ``backward()`` adds into ``.grad``."""
+
+    def __init__(
+        self, root: Value, log: list, params: tuple, inputs: tuple, plan: loops.Plan
+    ) -> None:
+        super().__init__(root, log, params, inputs)
+        self.plan = plan
+
+    def source(self) -> str:
+        plan, lines, names, varying = self.plan, self.lines, self.names, self.varying
+        for group, values in (("_P", self.params), ("_I", self.inputs)):
+            if values:
+                targets = ", ".join(self.name_of(v) for v in values)
+                self.lines.append(f"{targets}, = _map(_data, {group})")
+        self.forward(plan.before)
+        sample, result = plan.samples[0], plan.results[0]
+        with plan.template() as stand_ins:
+            constants = [f"c{j}" for j in range(len(stand_ins))]
+            for c, name in zip(stand_ins, constants):
+                names[c] = name
+                varying.add(c)
+            self.namespace["_C"] = plan.constants
+            self.namespace["_ORDER"] = plan.loop_order
+            # forward, sample by sample
+            lines.append("_S = []")
+            lines.append("for _c in _C:")
+            start = len(lines)
+            if constants:
+                lines.append(f"{', '.join(constants)}, = _c")
+            self.tuples = {}
+            self.forward(sample)
+            saved = [
+                line.split(" = ", 1)[0]
+                for line in lines[start:]
+                if _SAVED.fullmatch(line.split(" = ", 1)[0])
+            ]
+            kept = ", ".join(saved)
+            lines.append(f"_S.append(({kept},))")
+            _indent(lines, start)
+            inner = names.get(result)
+            if inner not in saved:
+                raise _NoLoop
+            at = saved.index(inner)
+            for r in plan.results:
+                names[r] = f"v{next(self.count)}"
+                varying.add(r)
+            lines.append(f"{', '.join(names[r] for r in plan.results)}, = [_s[{at}] for _s in _S]")
+            self.tuples = {}
+            self.forward(plan.after)
+            # backward: what lies above the samples, then the samples, then what they share
+            for node in plan.above:
+                self.visit(node)
+            results = []
+            for r in plan.results:
+                name, ts = "g" + names[r][1:], self.terms.pop(r, ["0.0"])
+                g, _ = self.total(name, ts, self.nested.pop(r, 0), False)
+                results.append(g)
+            lines.append(f"_G = ({', '.join(results)},)")
+            into: dict[object, str | None] = {c: None for c in stand_ins}
+            into.update((v, None) for v in self.inputs)
+            own = set(sample)
+            for node in sample:
+                for v in _operands(node):
+                    if v in own or v in into or v not in varying:
+                        continue
+                    total = "g" + names[v][1:]
+                    into[v] = total
+                    self.sums.add(total)
+                    lines.append(f"{total} = {' + '.join(['0.0', *self._written(v)])}")
+            lines.append("for _k in _ORDER:")
+            start = len(lines)
+            lines.append(f"{kept}, = _S[_k]")
+            if constants:
+                lines.append(f"{', '.join(constants)}, = _C[_k]")
+            self.tuples = {}
+            outer, names[result] = names[result], inner
+            self.into = into
+            for node in reversed(sample):
+                self.visit(node, "_G[_k]" if node is result else None)
+            self.into = None
+            names[result] = outer
+            _indent(lines, start)
+            self.tuples = {}
+            for v, total in into.items():
+                if total is not None:
+                    self.terms[v] = [total]
+            for node in plan.below:
+                self.visit(node)
+            self.write_grads()
+        lines.append(f"return {self.value(self.root)}")
+        body = "".join(f"    {line}\n" for line in lines)
+        return f"def _step(_P=_P, _I=_I):\n{body}"
+
+    def _written(self, v: Value) -> list[str]:
+        """The terms of v's gradient so far, written out (and taken off the list)."""
+        return [t if type(t) is str else _product(*t) for t in self.terms.pop(v, ())]
+
+
+#: The values a loop's forward pass keeps for its backward pass: nodes, sums, slopes.
+_SAVED = re.compile(r"[vsa]\d+")
+
+
+def _indent(lines: list[str], start: int) -> None:
+    lines[start:] = ["    " + line for line in lines[start:]]

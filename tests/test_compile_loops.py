@@ -1,0 +1,175 @@
+"""compile's loop over samples (autograd.loops): the per-sample code written once, run in a
+loop, bit for bit the engine's numbers; and straight code where a loop would not be."""
+
+import random
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value
+from autograd.testing import expressions, finite_floats
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+def engine(loss_fn, params):
+    loss = loss_fn()
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    return bits(loss.data), [bits(p.grad) for p in params]
+
+
+def replay_matches_engine(loss_fn, params, rounds=12, spread=0.5, seed=0):
+    """Compile, then at perturbed params compare step() with the engine, bit for bit.
+    Returns the step (for its source)."""
+    rng = random.Random(seed)
+    step = autograd.compile(loss_fn, params)
+    start = [p.data for p in params]
+    for _ in range(rounds):
+        for p, x in zip(params, start):
+            p.data = x + rng.uniform(-spread, spread)
+        got = step()
+        got = bits(got), [bits(p.grad) for p in params]
+        assert got == engine(loss_fn, params)
+    assert step.traces == 1
+    return step
+
+
+def uses_a_loop(step) -> bool:
+    return "for _k in _ORDER:" in step.source
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+@pytest.mark.parametrize("batch", [True, False])
+def test_an_mlp_over_samples_is_a_loop_and_replays_bit_for_bit(activation, batch):
+    from nn import MLP
+    from nn.losses import hinge_loss, l2_penalty
+
+    rng = random.Random(5)
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(12)]
+    y = [rng.choice((-1.0, 1.0)) for _ in X]
+    model = MLP(2, [6, 5, 1], activation=activation, seed=2)
+    params = model.parameters()
+
+    def loss_fn():
+        scores = model(X) if batch else [model(x) for x in X]
+        return hinge_loss(scores, y) + l2_penalty(params, 1e-3)
+
+    step = replay_matches_engine(loss_fn, params, spread=1.0)
+    assert uses_a_loop(step)
+    # one sample's code, not twelve: the code does not grow with the samples
+    assert step.source.count("_sum(_map(_mul") < 40
+
+
+def test_micrograd_style_inputs_made_in_the_loss_are_the_loops_constants():
+    rng = random.Random(1)
+    w = [Value(rng.uniform(-1, 1)) for _ in range(3)]
+    rows = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(10)]
+
+    def loss_fn():
+        terms = []
+        for row in rows:
+            xs = [Value(v) for v in row]  # leaves made per sample, not params
+            s = w[0] * xs[0] + w[1] * xs[1] + w[2] * xs[2]
+            terms.append((s.tanh() - xs[0]) ** 2)
+        return autograd.sum(terms) * (1 / len(rows))
+
+    step = replay_matches_engine(loss_fn, w)
+    assert uses_a_loop(step)
+
+
+def test_samples_with_equal_constants_loop_without_loop_variables():
+    w = Value(0.3)
+    step = replay_matches_engine(lambda: autograd.sum([(w * 2.0).sin() for _ in range(9)]), [w])
+    assert uses_a_loop(step) and "_c\n" not in step.source.replace("for _c in _C:", "")
+
+
+def test_a_weight_used_twice_where_the_engine_interleaves_samples_is_written_out():
+    # Layer-major graphs (all samples' first uses, then all samples' second uses) add a
+    # shared weight's terms sample by sample twice over: a loop could not, so no loop.
+    w, b = Value(0.7), Value(-0.2)
+    xs = [0.1 * k - 0.5 for k in range(10)]
+
+    def loss_fn():
+        first = [(w * x + b).tanh() for x in xs]
+        second = [(w * h).relu() for h in first]
+        return autograd.sum(second)
+
+    step = replay_matches_engine(loss_fn, [w, b], spread=1.0)
+    assert not uses_a_loop(step)
+
+
+def test_fewer_samples_than_a_loop_is_worth_are_written_out():
+    w = Value(0.5)
+    step = replay_matches_engine(lambda: autograd.sum([w * k for k in range(4)]), [w])
+    assert not uses_a_loop(step)
+
+
+@settings(max_examples=40)
+@given(
+    expressions(max_inputs=3, max_steps=6),
+    st.integers(8, 14),
+    st.booleans(),
+    st.data(),
+)
+def test_random_per_sample_expressions_replay_bit_for_bit(expr, n, regularise, data):
+    # Each sample: a random expression of (param * sample constant) values; the loss sums
+    # the samples (one n-ary node) and maybe adds a term over the params themselves.
+    everything = [Value(x) for x in data.draw(expr.inputs())]
+    k = len(everything)
+    samples = [
+        data.draw(st.lists(finite_floats(0.5, 1.5), min_size=k, max_size=k)) for _ in range(n)
+    ]
+
+    def loss_fn():
+        terms = [expr([p * c for p, c in zip(everything, row)]) for row in samples]
+        total = autograd.sum(terms)
+        return total + everything[0] * everything[0] if regularise else total
+
+    try:
+        root = loss_fn()
+    except (ArithmeticError, ValueError):
+        return  # outside a primitive's domain at the trace point
+    below, stack = set(), [root]
+    while stack:
+        for v in stack.pop().parents:
+            if v not in below:
+                below.add(v)
+                stack.append(v)
+    params = [p for p in everything if p in below]  # the ones the loss depends on
+    if not params:
+        return
+    step = autograd.compile(loss_fn, params)
+    for _ in range(3):
+        for p in params:
+            p.data += data.draw(finite_floats(-0.05, 0.05))
+        try:
+            want = engine(loss_fn, params)
+        except (ArithmeticError, ValueError) as error:
+            with pytest.raises(type(error)):
+                step()
+            continue
+        got = step()
+        assert (bits(got), [bits(p.grad) for p in params]) == want, step.source
+
+
+def test_samples_whose_results_do_not_vary_are_written_out():
+    # No param in the samples, and the same numbers in each: nothing to loop over.
+    w = Value(0.5)
+    c = [Value(1.5) for _ in range(9)]
+
+    def loss_fn():
+        return autograd.sum([(v * 2.0).exp() for v in c]) * w
+
+    step = replay_matches_engine(loss_fn, [w])
+    assert not uses_a_loop(step)
+    # With other numbers in each sample, the loop computes them, sample by sample.
+    for k, v in enumerate(c):
+        v.data = 0.1 * k
+    assert uses_a_loop(replay_matches_engine(loss_fn, [w]))
