@@ -482,7 +482,7 @@ class _NotFinite(Exception):
 
 
 #: The generated code's own variable names: a formula's function never takes one of them.
-_LOCAL_NAME = re.compile(r"[vgTPsah]\d+|_.*")
+_LOCAL_NAME = re.compile(r"[vgTPsahc]\d+|_.*")
 
 _HELPERS = {
     "_chain": itertools.chain.from_iterable,
@@ -1047,6 +1047,7 @@ class _LoopCodegen(_Codegen):
                 results.append(g)
             lines.append(f"_G = ({', '.join(results)},)")
             into: dict[object, str | None] = {c: None for c in stand_ins}
+            fixed = {c for c in stand_ins if c._op is not None}  # a sample's constant nodes
             into.update((v, None) for v in self.inputs)
             own = set(sample)
             for node in sample:
@@ -1056,7 +1057,9 @@ class _LoopCodegen(_Codegen):
                     total = "g" + names[v][1:]
                     into[v] = total
                     self.sums.add(total)
-                    lines.append(f"{total} = {' + '.join(['0.0', *self._written(v)])}")
+                    # its terms so far, from 0.0 as backward() starts (a few statements
+                    # if there are very many)
+                    self.total(total, ["0.0", *self.terms.pop(v, ())], self.nested.pop(v, 0), False)
             lines.append("for _k in _ORDER:")
             start = len(lines)
             lines.append(f"{kept}, = _S[_k]")
@@ -1066,7 +1069,8 @@ class _LoopCodegen(_Codegen):
             outer, names[result] = names[result], inner
             self.into = into
             for node in reversed(sample):
-                self.visit(node, "_G[_k]" if node is result else None)
+                if node not in fixed:
+                    self.visit(node, "_G[_k]" if node is result else None)
             self.into = None
             names[result] = outer
             _indent(lines, start)
@@ -1080,10 +1084,6 @@ class _LoopCodegen(_Codegen):
         lines.append(f"return {self.value(self.root)}")
         body = "".join(f"    {line}\n" for line in lines)
         return f"def _step(_P=_P, _I=_I):\n{body}"
-
-    def _written(self, v: Value) -> list[str]:
-        """The terms of v's gradient so far, written out (and taken off the list)."""
-        return [t if type(t) is str else _product(*t) for t in self.terms.pop(v, ())]
 
 
 #: The values a loop's forward pass keeps for its backward pass: nodes, sums, slopes.

@@ -16,6 +16,7 @@ as in the engine's pass. Otherwise the step is written out straight, as before.
 from __future__ import annotations
 
 import contextlib
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -45,11 +46,15 @@ class Plan:
     @contextlib.contextmanager
     def template(self) -> Iterator[list[Value]]:
         """Sample 0 with each differing constant replaced by a stand-in leaf (a loop
-        variable of the code), restored afterwards."""
+        variable of the code), restored afterwards. A node of the sample that is itself a
+        constant (no param below it) stands in for itself."""
         saved = []
         stand_ins = []
         try:
             for node, index in self.slots:
+                if index is None:
+                    stand_ins.append(node)
+                    continue
                 saved.append((node, node._x, node._y))
                 stand_in = Value(0.0)
                 stand_ins.append(stand_in)
@@ -92,14 +97,20 @@ def plan(root: Value, order: list[Value], varying: set, log: list) -> Plan | Non
     for i, r in enumerate(results):
         if owner.get(r) != i:
             return None
-    first, constants, slots = _describe(samples[0], varying)
+    moving: set[Value] = set()  # nodes with a param or an input below them
+    for node in reversed(order):
+        if any(v in varying or v in moving for v in _operands(node)):
+            moving.add(node)
+    first, constants, slots = _describe(samples[0], varying, moving)
     values = [constants]
     for nodes in samples[1:]:
-        shape, consts, _ = _describe(nodes, varying)
+        shape, consts, _ = _describe(nodes, varying, moving)
         if shape != first:
             return None
         values.append(consts)
-    differ = [j for j in range(len(constants)) if any(not v[j] == constants[j] for v in values)]
+    differ = [
+        j for j in range(len(constants)) if any(_bits(v[j]) != _bits(constants[j]) for v in values)
+    ]
     # The backward order: outside nodes first, then sample by sample, then what they share.
     newest = {i: nodes[-1]._seq for i, nodes in enumerate(samples)}
     loop_order = sorted(range(len(samples)), key=lambda i: -newest[i])
@@ -177,12 +188,17 @@ def _owners(root: Value, batch: Value, results: list[Value]) -> dict[Value, int]
     return owner
 
 
-def _describe(nodes: list[Value], varying: set) -> tuple[list, list[float], list]:
+def _describe(nodes: list[Value], varying: set, moving: set) -> tuple[list, list[float], list]:
     """A sample's shape (operations and wiring, its own nodes by position, everything else
-    by identity), its constants in order, and where each sits: (node, operand index)."""
+    by identity), its constants in order, and where each sits: (node, operand index), or
+    (node, None) for a node of the sample that is a constant itself (nothing below it
+    varies: the code takes its number as it was traced, so each sample's must be kept)."""
     local = {u: k for k, u in enumerate(nodes)}
     shape, constants, slots = [], [], []
     for u in nodes:
+        if u not in moving:
+            constants.append(u.data)
+            slots.append((u, None))
         if u._dy is _MANY:
             operands = [v for group in u._y for v in group]
             sizes = tuple(map(len, u._y))
@@ -209,6 +225,10 @@ def _describe(nodes: list[Value], varying: set) -> tuple[list, list[float], list
                 slots.append((u, index))
         shape.append((id(u._op), sizes, tuple(refs)))
     return shape, constants, slots
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)  # 0.0 and -0.0 differ, as do nans' payloads
 
 
 def _consumers(order: list[Value]) -> dict[Value, list[Value]]:

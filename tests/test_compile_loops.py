@@ -173,3 +173,63 @@ def test_samples_whose_results_do_not_vary_are_written_out():
     for k, v in enumerate(c):
         v.data = 0.1 * k
     assert uses_a_loop(replay_matches_engine(loss_fn, [w]))
+
+
+def test_a_node_the_samples_share_is_computed_once_and_gets_its_gradient_after_them():
+    w, b = Value(0.4), Value(-0.3)
+    xs = [0.2 * k - 1 for k in range(10)]
+
+    def loss_fn():
+        h = w.tanh()  # shared by every sample: a param's function, not a constant
+        return autograd.sum([(h * x + b).sin() * x for x in xs])
+
+    assert uses_a_loop(replay_matches_engine(loss_fn, [w, b], spread=2.0))
+
+
+def test_a_samples_constant_node_keeps_each_samples_number():
+    # An input buffer whose .data fn sets per sample: its nodes are constants, each
+    # sample's own number, though the leaf itself looks the same in every sample.
+    w, b = Value(0.5), Value(0.2)
+    buffer = Value(0.0)
+    xs = [0.15 * k - 0.8 for k in range(12)]
+
+    def loss_fn():
+        terms = []
+        for x in xs:
+            buffer.data = x
+            terms.append((w * ((buffer - 0.1) * 2.0) + b).tanh())
+        return autograd.sum(terms)
+
+    assert uses_a_loop(replay_matches_engine(loss_fn, [w, b]))
+
+
+def test_constants_that_differ_only_in_the_sign_of_zero_are_loop_variables():
+    w = Value(0.5)
+    cs = [Value(0.0) for _ in range(8)] + [Value(-0.0)]  # 1/(0 * w) is +inf or -inf
+    replay_matches_engine(lambda: autograd.sum([(c * w).reciprocal().tanh() for c in cs]), [w])
+
+
+def test_a_formula_function_named_like_a_loop_variable_is_renamed():
+    import math
+
+    wave = autograd.define_primitive(
+        "t_loops_wave", "c0(x)", dx="cos(x)", functions={"c0": math.sin}
+    )
+    w = Value(0.3)
+    step = replay_matches_engine(
+        lambda: autograd.sum([wave(w * (0.1 * k)) for k in range(10)]), [w]
+    )
+    assert uses_a_loop(step)
+
+
+def test_a_param_with_thousands_of_terms_besides_the_samples_compiles():
+    w, b = Value(0.5), Value(0.2)
+
+    def loss_fn():
+        samples = autograd.sum([(w * (0.1 * k) + b).tanh() for k in range(10)])
+        extra = w * 1e-3
+        for _ in range(5000):  # more uses of w than one expression may hold, made after
+            extra = extra + w * 1e-3  # the samples, so the engine adds their terms first
+        return samples + extra
+
+    assert uses_a_loop(replay_matches_engine(loss_fn, [w, b], rounds=2))
