@@ -1018,7 +1018,9 @@ class _LoopCodegen(_Codegen):
             if constants:
                 lines.append(f"{', '.join(constants)}, = _c")
             self.tuples = {}
-            self.forward(sample)
+            # a sample's constant nodes are not computed: their traced numbers are in _C
+            fixed = {c for c in stand_ins if c._op is not None}
+            self.forward([u for u in sample if u not in fixed])
             saved = [
                 line.split(" = ", 1)[0]
                 for line in lines[start:]
@@ -1047,7 +1049,6 @@ class _LoopCodegen(_Codegen):
                 results.append(g)
             lines.append(f"_G = ({', '.join(results)},)")
             into: dict[object, str | None] = {c: None for c in stand_ins}
-            fixed = {c for c in stand_ins if c._op is not None}  # a sample's constant nodes
             into.update((v, None) for v in self.inputs)
             own = set(sample)
             for node in sample:

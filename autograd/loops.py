@@ -192,11 +192,13 @@ def _describe(nodes: list[Value], varying: set, moving: set) -> tuple[list, list
     """A sample's shape (operations and wiring, its own nodes by position, everything else
     by identity), its constants in order, and where each sits: (node, operand index), or
     (node, None) for a node of the sample that is a constant itself (nothing below it
-    varies: the code takes its number as it was traced, so each sample's must be kept)."""
+    varies: the code takes its number as it was traced, so each sample's must be kept; its
+    operands' numbers, which may have changed since, do not matter)."""
     local = {u: k for k, u in enumerate(nodes)}
     shape, constants, slots = [], [], []
     for u in nodes:
-        if u not in moving:
+        fixed = u not in moving
+        if fixed:
             constants.append(u.data)
             slots.append((u, None))
         if u._dy is _MANY:
@@ -207,22 +209,17 @@ def _describe(nodes: list[Value], varying: set, moving: set) -> tuple[list, list
             sizes = None
         refs = []
         for index, v in enumerate(operands):
-            if isinstance(v, Value):
-                k = local.get(v)
-                if k is not None:
-                    refs.append(("own", k))
-                elif v._op is not None or v in varying:
-                    refs.append(("shared", id(v)))
-                else:  # a leaf that does not vary: a constant
-                    refs.append("constant")
-                    constants.append(v.data)
-                    slots.append((u, index))
+            if isinstance(v, Value) and v in local:
+                refs.append(("own", local[v]))
+            elif isinstance(v, Value) and (v._op is not None or v in varying):
+                refs.append(("shared", id(v)))
             elif v is None:
                 refs.append(None)
-            else:
+            else:  # a number, or a leaf that does not vary: a constant
                 refs.append("constant")
-                constants.append(float(v))
-                slots.append((u, index))
+                if not fixed:
+                    constants.append(v.data if isinstance(v, Value) else float(v))
+                    slots.append((u, index))
         shape.append((id(u._op), sizes, tuple(refs)))
     return shape, constants, slots
 

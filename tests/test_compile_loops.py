@@ -160,7 +160,7 @@ def test_random_per_sample_expressions_replay_bit_for_bit(expr, n, regularise, d
 
 
 def test_samples_whose_results_do_not_vary_are_written_out():
-    # No param in the samples, and the same numbers in each: nothing to loop over.
+    # No param in the samples: their results are constants, nothing to loop over.
     w = Value(0.5)
     c = [Value(1.5) for _ in range(9)]
 
@@ -169,10 +169,10 @@ def test_samples_whose_results_do_not_vary_are_written_out():
 
     step = replay_matches_engine(loss_fn, [w])
     assert not uses_a_loop(step)
-    # With other numbers in each sample, the loop computes them, sample by sample.
+    # Other numbers in each sample: still constants, the traced ones, written out.
     for k, v in enumerate(c):
         v.data = 0.1 * k
-    assert uses_a_loop(replay_matches_engine(loss_fn, [w]))
+    assert not uses_a_loop(replay_matches_engine(loss_fn, [w]))
 
 
 def test_a_node_the_samples_share_is_computed_once_and_gets_its_gradient_after_them():
@@ -198,6 +198,27 @@ def test_a_samples_constant_node_keeps_each_samples_number():
         for x in xs:
             buffer.data = x
             terms.append((w * ((buffer - 0.1) * 2.0) + b).tanh())
+        return autograd.sum(terms)
+
+    assert uses_a_loop(replay_matches_engine(loss_fn, [w, b]))
+
+
+def test_a_constant_node_over_buffers_whose_numbers_changed_since_keeps_its_own():
+    # Two buffers used in turn: their final numbers differ, but each sample's constant
+    # node must keep the number it was traced with, not be recomputed from them.
+    w, b = Value(0.5), Value(0.2)
+    buffers = [Value(0.0), Value(0.0)]
+    xs = [0.15 * k - 0.8 for k in range(12)]
+
+    def loss_fn():
+        terms = []
+        for i, x in enumerate(xs):
+            buffer = buffers[i % 2]
+            buffer.data = x
+            c = Value(x)  # and a fresh leaf, under constant n-ary and neuron nodes
+            e = autograd.dense([[Value(0.7), Value(-0.2)]], [c, c.tanh()], [Value(0.1)], "relu")[0]
+            s = autograd.sum([c, e, (buffer - 0.1) * 2.0])
+            terms.append((w * s + b * e).tanh() + c.sigmoid() * w)
         return autograd.sum(terms)
 
     assert uses_a_loop(replay_matches_engine(loss_fn, [w, b]))
