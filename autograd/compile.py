@@ -523,7 +523,7 @@ def _build(root: Value, log: list, params: tuple, inputs: tuple, trace_seconds: 
     loop = loops.plan(root, gen.order, gen.varying, log)
     source = None
     if loop is not None:
-        looped = _LoopCodegen(root, log, params, inputs, loop)
+        looped = _LoopCodegen(root, log, params, inputs, loop, gen.order)
         try:
             source, gen = looped.source(), looped
         except _NoLoop:  # a sample's result is a constant: straight code
@@ -594,9 +594,11 @@ class _Codegen:
     code to compile. (Tuples built per sum, tried first, made the step three times slower.)
     """
 
-    def __init__(self, root: Value, log: list, params: tuple, inputs: tuple) -> None:
+    def __init__(
+        self, root: Value, log: list, params: tuple, inputs: tuple, order: list | None = None
+    ) -> None:
         self.root, self.log, self.params, self.inputs = root, log, params, inputs
-        self.order = _backward_order(root)
+        self.order = _backward_order(root) if order is None else order
         self.nodes = len(self.order)
         self.varying: set[Value] = set(params).union(inputs)
         self.lines: list[str] = []
@@ -991,9 +993,9 @@ class _LoopCodegen(_Codegen):
     samples share in a variable, term by term, as ``backward()`` adds into ``.grad``."""
 
     def __init__(
-        self, root: Value, log: list, params: tuple, inputs: tuple, plan: loops.Plan
+        self, root: Value, log: list, params: tuple, inputs: tuple, plan: loops.Plan, order: list
     ) -> None:
-        super().__init__(root, log, params, inputs)
+        super().__init__(root, log, params, inputs, order)
         self.plan = plan
 
     def source(self) -> str:

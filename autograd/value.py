@@ -161,8 +161,8 @@ def _operands(node: Value) -> tuple:
     (the input of a relu that is off), which the backward pass does not visit.
     """
     x, y = node._x, node._y
-    if node._dy is _MANY:
-        return tuple(v for group in y for v in group if isinstance(v, Value))
+    if node._dy is _MANY:  # _x has them unless a gate is off
+        return x or tuple(v for group in y for v in group if isinstance(v, Value))
     if isinstance(x, Value):
         return (x, y) if isinstance(y, Value) else (x,)
     return (y,) if isinstance(y, Value) else ()
