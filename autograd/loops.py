@@ -139,13 +139,15 @@ def plan(root: Value, order: list[Value], varying: set, log: list) -> Plan | Non
 
 
 def _largest_batch(order: list[Value]) -> tuple[Value | None, list[Value]]:
-    """The n-ary node with the most distinct interior operands (at least MIN_SAMPLES)."""
+    """The n-ary node with the most distinct interior operands (at least MIN_SAMPLES); an
+    operand that comes twice (``dot(d, d)``, a squared error's sum) counts once."""
     best, results = None, []
     for node in order:
         if node._dy is not _MANY:
             continue
-        rs = [v for group in node._y for v in group if isinstance(v, Value) and v._op is not None]
-        if len(rs) >= max(MIN_SAMPLES, len(results) + 1) and len(set(rs)) == len(rs):
+        operands = (v for group in node._y for v in group)
+        rs = list(dict.fromkeys(v for v in operands if isinstance(v, Value) and v._op is not None))
+        if len(rs) >= max(MIN_SAMPLES, len(results) + 1):
             best, results = node, rs
     return best, results
 

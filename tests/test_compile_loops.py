@@ -67,6 +67,18 @@ def test_an_mlp_over_samples_is_a_loop_and_replays_bit_for_bit(activation, batch
     assert step.source.count("_sum(_map(_mul") < 40
 
 
+def test_a_squared_error_summed_as_dot_of_the_differences_is_a_loop():
+    from nn import MLP
+    from nn.losses import mse_loss
+
+    rng = random.Random(4)
+    X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(10)]
+    y = [rng.uniform(-1, 1) for _ in X]
+    model = MLP(3, [5, 1], activation="tanh", seed=0)
+    step = replay_matches_engine(lambda: mse_loss(model(X), y), model.parameters())
+    assert uses_a_loop(step)
+
+
 def test_micrograd_style_inputs_made_in_the_loss_are_the_loops_constants():
     rng = random.Random(1)
     w = [Value(rng.uniform(-1, 1)) for _ in range(3)]
