@@ -40,7 +40,7 @@ class Plan:
     after: list[Value]  # nodes outside the samples that do (``batch`` and above)
     above: list[Value]  # outside nodes the backward pass visits before the samples
     below: list[Value]  # nodes the samples share, visited after them
-    slots: list[tuple[Value, int]]  # sample 0's constants that differ between samples
+    slots: list[tuple[Value, int | None]]  # sample 0's constants that differ between samples
     constants: list[tuple[float, ...]] = field(default_factory=list)  # their values, by sample
 
     @contextlib.contextmanager
