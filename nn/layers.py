@@ -151,7 +151,10 @@ class Neuron(Module):
         self._label = f"{path}/{self._fused or 'dot'}"  # the fused node's tag
         self._act_label = f"{path}/{self.activation}"
 
-    def __call__(self, x: Input) -> Value:
+    def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+        """The output for one input row; for a list of rows (a batch), one per row."""
+        if is_batch(x):
+            return [out[0] for out in forward_batch([self], x)]
         return forward([self], x)[0]
 
     def extra_repr(self) -> str:
@@ -173,7 +176,10 @@ class Layer(Module):
         self.neurons = [Neuron(nin, seed=rng, fan_out=nout, **kwargs) for _ in range(nout)]
         self._scan()
 
-    def __call__(self, x: Input) -> Value | list[Value]:
+    def __call__(self, x: Input | Sequence[Input]) -> Value | list:
+        """The outputs for one input row; for a list of rows (a batch), those of each row."""
+        if is_batch(x):
+            return [out[0] if len(out) == 1 else out for out in forward_batch(self.neurons, x)]
         out = forward(self.neurons, x)
         return out[0] if len(out) == 1 else out
 

@@ -398,3 +398,10 @@ def test_a_batch_with_a_short_row_is_a_clear_error():
     model = MLP(3, [2, 1], seed=0)
     with pytest.raises(ValueError, match="takes 3 inputs, got 2"):
         model([[1.0, 2.0, 3.0], [1.0, 2.0]])
+
+
+def test_a_neuron_and_a_layer_take_a_batch_too():
+    X = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.0]]
+    neuron, layer = Neuron(2, activation="tanh", seed=1), Layer(2, 3, seed=2)
+    assert [v.data for v in neuron(X)] == [neuron(x).data for x in X]
+    assert [[v.data for v in out] for out in layer(X)] == [[v.data for v in layer(x)] for x in X]
