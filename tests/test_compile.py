@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
-from autograd.compile import CompiledStep, compile  # noqa: A004 - the API's own name
+from autograd.compile import _SEQUENTIAL_SUM, CompiledStep, compile  # noqa: A004
 from autograd.primitives import NaryPrimitive
 from autograd.testing import expressions, finite_floats
 from autograd.value import apply_nary
@@ -234,7 +234,8 @@ def test_an_nary_rule_that_computes_with_its_operands_is_written_out():
     )
     xs = [Value(1.5), Value(-0.5), Value(2.0)]
     step = compile(lambda: apply_nary(prod, xs).tanh(), xs)
-    assert "t_prod" not in step.source
+    # written out where sum() adds one by one (CPython up to 3.11); else the rule is called
+    assert ("t_prod" not in step.source) == _SEQUENTIAL_SUM
     ref = [Value(x.data) for x in xs]
     assert compiled_step(step, xs) == engine_step(lambda: apply_nary(prod, ref).tanh(), ref)
 
