@@ -622,10 +622,7 @@ class _Codegen:
         self.unreached: list[Value] = []
 
     def source(self) -> str:
-        for group, values in (("_P", self.params), ("_I", self.inputs)):
-            if values:
-                targets = ", ".join(self.name_of(v) for v in values)
-                self.lines.append(f"{targets}, = _map(_data, {group})")
+        self.read_leaves()
         forward = self.order[::-1]
         self.forward(forward)
         self.guards(set(forward))
@@ -633,6 +630,13 @@ class _Codegen:
         self.lines.append(f"return {self.value(self.root)}")
         body = "".join(f"    {line}\n" for line in self.lines)
         return f"def _step(_P=_P, _I=_I):\n{body}"
+
+    def read_leaves(self) -> None:
+        """The params' and inputs' numbers into local variables."""
+        for group, values in (("_P", self.params), ("_I", self.inputs)):
+            if values:
+                targets = ", ".join(self.name_of(v) for v in values)
+                self.lines.append(f"{targets}, = _map(_data, {group})")
 
     # -- names and literals ----------------------------------------------------------
     def name_of(self, v: Value) -> str:
@@ -1000,10 +1004,7 @@ class _LoopCodegen(_Codegen):
 
     def source(self) -> str:
         plan, lines, names, varying = self.plan, self.lines, self.names, self.varying
-        for group, values in (("_P", self.params), ("_I", self.inputs)):
-            if values:
-                targets = ", ".join(self.name_of(v) for v in values)
-                self.lines.append(f"{targets}, = _map(_data, {group})")
+        self.read_leaves()
         self.forward(plan.before)
         sample, result = plan.samples[0], plan.results[0]
         with plan.template() as stand_ins:

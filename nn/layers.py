@@ -53,6 +53,7 @@ def forward_batch(neurons: Sequence[Neuron], xs: Sequence[Input]) -> list[list[V
     if not neurons:  # dropout dropped them all
         return [[] for _ in xs]
     first = neurons[0]
+    widths = {len(u.w) for u in neurons}  # one, for a layer: a set lookup per row
     for x in xs:
         try:
             n = len(x)
@@ -60,9 +61,9 @@ def forward_batch(neurons: Sequence[Neuron], xs: Sequence[Input]) -> list[list[V
             raise TypeError(
                 f"{first!r} takes a list of {len(first.w)} inputs, got {type(x).__name__}"
             ) from None
-        for u in neurons:
-            if n != len(u.w):
-                raise ValueError(f"{u!r} takes {len(u.w)} inputs, got {n}")
+        if n not in widths or len(widths) > 1:
+            wrong = next(u for u in neurons if len(u.w) != n)
+            raise ValueError(f"{wrong!r} takes {len(wrong.w)} inputs, got {n}")
     out: list[list[Value]] = [[] for _ in xs]
     i = 0
     while i < len(neurons):
