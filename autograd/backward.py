@@ -14,107 +14,88 @@ its work by a sequence number too, among nodes that are ready.)
 
 The pass first walks the graph to find the nodes below the root (a loop over a growing
 list, never recursion, so a graph a million nodes deep is fine), then sorts them and
-propagates. A node
-is marked as found by negating its number, which the pass restores, even when interrupted.
-Because the order depends on creation alone, never on which edges a pass happens to follow,
-every pass over the same kind of graph adds each node's terms in the same order, which is
-what lets ``autograd.compile`` replay it bit for bit.
+propagates. Its bookkeeping (what it has found, in which order) lives in its own local
+set and list, never in the user's nodes, so passes in several threads cannot disturb each
+other's. Because the order depends on creation alone, never on which edges a pass happens
+to follow, every pass over the same kind of graph adds each node's terms in the same order,
+which is what lets ``autograd.compile`` replay it bit for bit.
 
-Nothing here names a primitive: nodes only carry operands and local derivatives. An operand
-whose local derivative is ``None`` passes nothing back: a constant, or the input of a relu
-that is off (see ``gate`` in ``autograd.primitives``).
+Nothing here names a primitive: nodes only carry operands and local derivatives (the
+layout is in ``autograd.node``). An operand whose local derivative is ``None`` passes
+nothing back: a constant, or the input of a relu that is off.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from operator import attrgetter
+from typing import Any
 
 from . import modes
-from .value import _MANY, Value
+from .node import MANY, Node
 
 _creation = attrgetter("_seq")
 
+# backward() adds into the nodes' .grad: two passes over shared nodes at once would mix
+# their sums, so passes take turns (the walk and the sort, which only read, run outside).
+# This gives exactly what the calls give one after another, as PyTorch promises.
+_accumulating = threading.Lock()
 
-def _reach(root: Value, reached: list[Value]) -> None:
-    """Append ``root`` and each interior node below it to ``reached``, once each.
 
-    A node found is marked by negating its creation number. Leaves (``_seq`` 0) are never
-    listed: nothing waits on them. ``reached`` is also the walk's to-do list: the loop runs
-    over it while it grows, so there is no separate stack to push and pop. The two operand
-    slots are spelled out: a tuple per node cost 10% of a training step.
+def order(root: Node) -> list[Any]:
+    """``root`` and the interior nodes below it that a gradient reaches, newest first
+    (nothing for a leaf). Leaves are never listed: nothing waits on them.
+
+    The walk runs over the list it grows, so there is no separate stack; the two operand
+    slots are spelled out, as a tuple per node cost 10% of a training step.
     """
-    if root._seq <= 0:
-        return  # a leaf: nothing below it
-    keep = reached.append
-    keep(root)  # listed before it is marked: an interrupt can leave no mark unlisted
-    root._seq = -root._seq
-    for node in reached:
+    if not root._seq:
+        return []
+    found = [root]
+    seen = {root}
+    keep, mark = found.append, seen.add
+    for node in found:
         dy = node._dy
-        if dy is _MANY:
+        if dy is MANY:
             for v in node._x:
-                s = v._seq
-                if s > 0:
+                if v._seq and v not in seen:
                     keep(v)
-                    v._seq = -s
+                    mark(v)
             continue
         if node._dx is not None:
             v = node._x
-            s = v._seq
-            if s > 0:
+            if v._seq and v not in seen:
                 keep(v)
-                v._seq = -s
+                mark(v)
         if dy is not None:
             v = node._y
-            s = v._seq
-            if s > 0:
+            if v._seq and v not in seen:
                 keep(v)
-                v._seq = -s
+                mark(v)
+    found.sort(key=_creation, reverse=True)
+    return found
 
 
-def _unmark(nodes: list[Value]) -> None:
-    for v in nodes:
-        s = v._seq
-        if s < 0:
-            v._seq = -s
-
-
-def _order(root: Value) -> list[Value]:
-    """``root`` and the interior nodes below it, newest first (nothing for a leaf)."""
-    reached: list[Value] = []
-    try:
-        _reach(root, reached)
-        reached.sort(key=_creation)  # the marks are negative: ascending is newest first
-    finally:  # also on an interrupt (Ctrl-C): leave no mark behind
-        _unmark(reached)
-    return reached
-
-
-def backward(root: Value) -> None:
+def backward(root: Node) -> None:
     """Accumulate d root / d leaf into every leaf's ``.grad`` (seed 1.0)."""
-    order: list[Value] = []
-    try:
-        _reach(root, order)
-        order.sort(key=_creation)  # the marks are negative: ascending is newest first
-        for v in order:  # interior nodes hold this call's gradient only
+    nodes = order(root)
+    with _accumulating:
+        for v in nodes:  # interior nodes hold this call's gradient only
             v.grad = 0.0
-            v._seq = -v._seq
-    except BaseException:  # an interrupt (Ctrl-C): leave no mark behind
-        _unmark(order)
-        raise
-    root.grad += 1.0
-    _propagate(order)
-    if modes.active.threads and modes.is_anomaly_enabled():
-        _check_gradients(order)
+        root.grad += 1.0
+        _propagate(nodes)
+        if modes.active.threads and modes.is_anomaly_enabled():
+            _check_gradients(nodes)
 
 
-def _propagate(order: list[Value]) -> None:
+def _propagate(nodes: list[Any]) -> None:
     # The hot loop of the whole engine: by the time a node comes up, every consumer has
     # added its share to node.grad, so it passes the finished sum on to its operands.
-    for node in order:
+    for node in nodes:
         g = node.grad
         dy = node._dy
-        if dy is _MANY:
+        if dy is MANY:
             for v, d in zip(node._x, node._dx):
                 v.grad += d * g
             continue
@@ -127,13 +108,20 @@ def _propagate(order: list[Value]) -> None:
             v.grad += dy * g
 
 
-def _check_gradients(nodes: list[Value]) -> None:
+def live_edges(node: Node) -> list[tuple[Any, float]]:
+    """(operand, local derivative) for each edge a backward pass follows from ``node``."""
+    if node._dy is MANY:
+        return list(zip(node._x, node._dx))
+    return [(v, d) for v, d in ((node._x, node._dx), (node._y, node._dy)) if d is not None]
+
+
+def _check_gradients(nodes: list[Any]) -> None:
     """detect_anomaly: find a node whose finite gradient its backward made nan or inf."""
     for node in nodes:
         g = node.grad
         if not math.isfinite(g):
             continue
-        for i, (v, d) in enumerate(_float_edges(node)):
+        for i, (v, d) in enumerate(live_edges(node)):
             if not math.isfinite(d * g):
                 where = modes.site(node) or "a line outside detect_anomaly"
                 raise modes.AnomalyError(
@@ -141,28 +129,3 @@ def _check_gradients(nodes: list[Value]) -> None:
                     f"gradient of its input {i} (value {v.data!r}): local derivative {d!r}, "
                     f"incoming gradient {g!r}"
                 )
-
-
-def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, object]:
-    """d root / d v for every node ``v`` below ``root``, leaving every ``.grad`` untouched.
-
-    With ``create_graph`` the local derivatives are recomputed as Values from the table
-    (``autograd.derivatives``) and the result is a differentiable graph; otherwise they are
-    the floats stored by the forward pass.
-    """
-    from .derivatives import local_derivatives
-
-    grads: dict[Value, object] = {root: seed}
-    for node in _order(root):
-        g = grads[node]
-        edges = local_derivatives(node) if create_graph else _float_edges(node)
-        for v, d in edges:
-            prev = grads.get(v)
-            grads[v] = d * g if prev is None else prev + d * g
-    return grads
-
-
-def _float_edges(node: Value) -> list[tuple[Value, float]]:
-    if node._dy is _MANY:
-        return list(zip(node._x, node._dx))
-    return [(v, d) for v, d in ((node._x, node._dx), (node._y, node._dy)) if d is not None]

@@ -13,8 +13,9 @@ floats, with no ``Value`` objects and no graph. For ``(dot(w, [2.0, 3.0], b).tan
     g0 = 0.0 + 2.0 * g3                     # d loss / d w0, as backward() sums it
 
 Every formula is the primitive table's own text (``autograd.primitives``) with its operand
-names rewritten, and every gradient adds the same terms in the same order as the dynamic
-backward pass, so the results are the engine's, bit for bit.
+names rewritten by ``autograd.rules`` (the engine's one reader of rule text), and every
+gradient adds the same terms in the same order as the dynamic backward pass, so the
+results are the engine's, bit for bit.
 
 What is frozen at trace time, what is checked on every call, and how big graphs are
 handled: docs/compile.md.
@@ -29,7 +30,6 @@ True
 
 from __future__ import annotations
 
-import ast
 import builtins
 import itertools
 import math
@@ -42,8 +42,11 @@ from dataclasses import dataclass
 
 from . import loops, modes
 from .modes import recording_comparisons
+from .node import MANY as _MANY
+from .node import operands as _operands
 from .primitives import FLOAT_FUNCTIONS, Activated, NaryPrimitive, Primitive
-from .value import _MANY, Value, _operands
+from .rules import formula
+from .value import Value
 
 __all__ = ["CompiledStep", "TraceInfo", "compile"]
 
@@ -269,52 +272,6 @@ def _signature(log: list) -> tuple:
 
 
 # -- the table's formulas as code templates --------------------------------------------------
-
-
-class _Template:
-    """A formula with its operand names ``x``, ``y``, ``out`` turned into format fields.
-
-    The formula is parsed and only its ``Name`` nodes are rewritten (a textual replace would
-    also hit the ``x`` in ``exp``); function names become the names they are bound to in the
-    generated module. An int compared with a float (``x > 0``) is written as a float
-    (``x > 0.0``): the outcome is the same, and CPython runs a float-float comparison twice
-    as fast.
-    """
-
-    def __init__(self, text: str, functions: dict[str, str]) -> None:
-        text = text.strip()
-        tree = ast.parse(text, mode="eval")
-        self.atom = isinstance(tree.body, (ast.Name, ast.Constant, ast.Call))
-        self.constant = text if isinstance(tree.body, ast.Constant) else None
-        raw = text.encode()  # AST offsets count UTF-8 bytes
-        starts = [0]
-        for line in raw.splitlines(keepends=True):
-            starts.append(starts[-1] + len(line))
-
-        def span(n: ast.AST) -> tuple[int, int]:
-            return starts[n.lineno - 1] + n.col_offset, starts[n.end_lineno - 1] + n.end_col_offset
-
-        edits = []
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Name):
-                new = "{" + n.id + "}" if n.id in ("x", "y", "out") else functions.get(n.id, n.id)
-                edits.append((*span(n), new))
-            elif isinstance(n, ast.Compare):
-                for c in (n.left, *n.comparators):
-                    if _small_int(c):
-                        edits.append((*span(c), repr(float(c.value))))
-        pieces, at = [], 0
-        for start, end, new in sorted(edits):
-            pieces += [_escape(raw[at:start].decode()), new]
-            at = end
-        pieces.append(_escape(raw[at:].decode()))
-        self.format = "".join(pieces).format
-
-
-def _small_int(n: ast.AST) -> bool:
-    """An int literal that a float represents exactly."""
-    v = getattr(n, "value", None)
-    return isinstance(n, ast.Constant) and type(v) is int and abs(v) <= 2**53
 
 
 def _escape(text: str) -> str:
@@ -942,13 +899,14 @@ class _Codegen:
                 if text is None:
                     rules.append(None)
                     continue
-                t = _Template(text, names)
-                if which != "forward" and t.constant is not None:
-                    rules.append(self.literal(float(t.constant)))
-                elif which == "forward" or t.atom:
-                    rules.append(t.format)
+                f = formula(text)
+                template = f.template(names)
+                if which != "forward" and f.constant is not None:
+                    rules.append(self.literal(f.constant))
+                elif which == "forward" or f.atom:
+                    rules.append(template.format)
                 else:  # the operand of ``* g``: in parentheses
-                    rules.append(f"({t.format.__self__})".format)
+                    rules.append(f"({template})".format)
             rules = self.templates[id(p)] = tuple(rules)
         return rules
 

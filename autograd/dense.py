@@ -18,64 +18,16 @@ rather than once per neuron. On the moons training step this made the whole step
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import mul
+from typing import Any
 
 from . import modes
-from .primitives import FLOAT_FUNCTIONS, NARY_PRIMITIVES, PRIMITIVES, Activated, Primitive
-from .value import _MANY, Value, _next, _number, _outside_domain, apply_nary
+from .primitives import NARY_PRIMITIVES, PRIMITIVES, Activated
+from .rules import float_rules
+from .value import Value, _number, _outside_domain, apply_nary, nary_node
 
 _DOT = NARY_PRIMITIVES["dot"]
-
-_LOOP = """\
-def _layer(rows, wds, bts, bds, xs, xd, xv, labels):
-    nodes = []
-    for ws, wd, bt, bd, label in zip(rows, wds, bts, bds, labels):
-        x = sum(map(_mul, wd, xd), bd)
-{activation}        node = _new(Value)
-        node.data = out
-        node.grad = 0.0
-        node.label = label
-        node._seq = _next()
-        node._op = _prim
-        node._y = (ws, xs, bt)
-        node._dy = _MANY
-{edges}        if _modes.threads:
-            _observe(node, x, (*wd, *xd, bd))
-        nodes.append(node)
-    return nodes
-"""
-
-_ACTIVATION = """\
-        try:
-            out = {forward}
-        except (ArithmeticError, ValueError) as error:
-            out = _outside_domain(error, {name!r}, x)
-        d = {dx}
-"""
-
-# d == 1.0 is the common case (a relu that is on): the inner partials as they are.
-_EDGES = """\
-        if d == 1.0:
-            node._x = ws + xv + bt
-            node._dx = (*xd, *wd, 1.0) if xv else (*xd, 1.0)
-{gate}        else:
-            node._x = ws + xv + bt
-            node._dx = tuple([d * p for p in ((*xd, *wd, 1.0) if xv else (*xd, 1.0))])
-"""
-
-_GATE = """\
-        elif not d:
-            node._x = node._dx = ()
-"""
-
-_LINEAR = """\
-        node._x = ws + xv + bt
-        node._dx = (*xd, *wd, 1.0) if xv else (*xd, 1.0)
-"""
-
-_layers: dict[Activated | None, object] = {}
 _activated: dict[str, Activated] = {}
 
 
@@ -92,35 +44,60 @@ def activated(name: str) -> Activated:
     return p
 
 
-def _layer_function(activation: str | None):
-    p = None if activation is None else activated(activation)
-    fn = _layers.get(p)
-    if fn is not None:
-        return fn
-    if p is None:
-        src = _LOOP.format(activation="        out = x\n", edges=_LINEAR)
-    else:
-        act = p.act
-        src = _LOOP.format(
-            activation=_ACTIVATION.format(forward=act.forward, name=act.name, dx=act.dx),
-            edges=_EDGES.format(gate=_GATE if act.gate else ""),
+def _layer(
+    p: Activated | None,
+    rows: list[tuple[Value, ...]],
+    wds: list[list[float]],
+    bts: list[tuple[Value]],
+    bds: list[float],
+    xs: tuple[Any, ...],
+    xd: list[float],
+    xv: tuple[Value, ...],
+    labels: Sequence[str],
+) -> list[Value]:
+    """One sample through a layer whose weights and biases are all Values: a neuron is
+    ``s = b + w . x`` (in C), then the activation's forward rule and its slope at ``s``,
+    each one call of the table's rule as a float function (``autograd.rules``)."""
+    forward: Callable[..., float] | None = None
+    slope: Callable[..., float] = _one
+    gate = False
+    name = "dot"
+    if p is not None:
+        forward, slope = float_rules(p.act)[:2]
+        gate, name = p.act.gate, p.name
+    # d out / d w_i = act'(s) x_i, d out / d x_i = act'(s) w_i, d out / d b = act'(s)
+    nodes = []
+    for ws, wd, bt, bd, label in zip(rows, wds, bts, bds, labels):
+        s = sum(map(mul, wd, xd), bd)
+        if forward is None:
+            out = s
+        else:
+            try:
+                out = forward(s)
+            except (ArithmeticError, ValueError) as error:
+                out = _outside_domain(error, p.act.name, s)  # type: ignore[union-attr]
+        d = slope(s, None, out)
+        partials = (*xd, *wd, 1.0) if xv else (*xd, 1.0)
+        parents = ws + xv + bt
+        if d == 1.0:  # a relu that is on: the inner partials as they are
+            pass
+        elif gate and not d:  # off: no edges, the backward pass skips the whole unit
+            parents = partials = ()
+        else:
+            partials = tuple([d * q for q in partials])
+        if _modes.threads:  # the weighted sum is an operation of its own to check
+            modes.check(name, s, (*wd, *xd, bd))
+        nodes.append(
+            nary_node(p or _DOT, out, parents, partials, (ws, xs, bt), (wd, xd, (s,)), label)
         )
-    namespace = {
-        **FLOAT_FUNCTIONS,
-        **({} if p is None else p.act.functions),
-        "Value": Value,
-        "_MANY": _MANY,
-        "_mul": mul,
-        "_new": object.__new__,
-        "_next": _next,
-        "_prim": _DOT if p is None else p,
-        "_modes": modes.active,
-        "_observe": _observe,
-        "_outside_domain": _outside_domain,
-    }
-    exec(compile(src, f"<autograd dense {activation}>", "exec"), namespace)  # noqa: S102
-    fn = _layers[p] = namespace["_layer"]
-    return fn
+    return nodes
+
+
+def _one(s: float, y: object, out: float) -> float:
+    return 1.0
+
+
+_modes = modes.active
 
 
 def dense(
@@ -149,7 +126,7 @@ def dense(
     >>> [[v.data for v in row] for row in dense(w, [[3.0, 1.0], [0.0, 2.0]], b, batch=True)]
     [[1.0, 3.0], [-4.0, 2.0]]
     """
-    layer = _layer_function(activation)
+    p = None if activation is None else activated(activation)
     rows = [tuple(w) for w in weights]
     biases = list(biases)
     if len(rows) != len(biases):
@@ -184,7 +161,7 @@ def dense(
                     raise TypeError(f"dense: inputs must be Values or numbers, got {v!r}")
             xv = None
         if fast and xv is not None and widths <= {len(xs)}:
-            out.append(layer(rows, wds, bts, bds, xs, xd, xv, labels))
+            out.append(_layer(p, rows, wds, bts, bds, xs, xd, xv, labels))
         else:
             out.append([_general(*r, xs, activation) for r in zip(rows, biases, labels)])
     return out if batch else out[0]
@@ -201,62 +178,31 @@ def _general(w: Sequence, b: object, label: str, xs: tuple, activation: str | No
     if len(w) != len(xs):
         raise ValueError(f"dense: a row of {len(w)} weights for {len(xs)} inputs")
     node = apply_nary(_DOT, w, xs, (b,))
-    if activation is not None:
-        _activate(node, activated(activation))
     node.label = label
+    if activation is not None:
+        node = _activate(node, activated(activation))
     return node
 
 
-_float_rules: dict[Primitive, tuple] = {}
-
-
-def _activate(node: Value, p: Activated) -> None:
-    """Turn the ``dot`` node ``node`` into the ``p`` node: the same operands, the activation
-    applied to its number and its derivative multiplied into the partials."""
-    act = p.act
-    rules = _float_rules.get(act)
-    if rules is None:
-        names = {**FLOAT_FUNCTIONS, **act.functions}
-        rules = _float_rules[act] = tuple(
-            eval(compile(f"lambda x, out: {text}", f"<{act.name}>", "eval"), names)  # noqa: S307
-            for text in ("None", act.forward, act.dx)
-        )[1:]
-    s = node.data  # the dot node's number, already checked by a mode (apply_nary)
+def _activate(node: Value, p: Activated) -> Value:
+    """The ``dot`` node ``node`` made into the ``p`` node: the same operands, the
+    activation applied to its number and its slope multiplied into the partials."""
+    forward, slope = float_rules(p.act)[:2]
+    s = node.data
     try:
-        out = rules[0](s, None)
+        out = forward(s)
     except (ArithmeticError, ValueError) as error:
-        out = _outside_domain(error, act.name, s)
-    node.data = out
-    if modes.active.threads:
-        _check_activation(node, p.name, s)
+        out = _outside_domain(error, p.act.name, s)
     if node._op is None:  # under no_grad: a number, no graph
-        return
-    d = rules[1](s, out)
-    node._op = p
+        modes.check(p.act.name, out, (s,))
+        return Value(out, label=node.label)
+    d = slope(s, None, out)
+    parents, partials = node._x, node._dx
     if d == 1.0:
         pass
-    elif act.gate and not d:
-        node._x = node._dx = ()
+    elif p.act.gate and not d:
+        parents = partials = ()
     else:
-        node._dx = tuple([d * q for q in node._dx])
-
-
-def _observe(node: Value, s: float, operands: tuple) -> None:
-    """Under a mode (no_grad, detect_anomaly, a trace): what the engine does for each new
-    node, here for the two a neuron stands for: its weighted sum ``s``, then the
-    activation of ``s``. (An overflowing sum can hide behind tanh's 1.0.)"""
-    out = node.data
-    name = node._op.name
-    node.data = s
-    try:
-        modes.observe(node, operands)
-    finally:
-        node.data = out
-    _check_activation(node, name, s)
-
-
-def _check_activation(node: Value, name: str, s: float) -> None:
-    out = node.data
-    if modes.is_anomaly_enabled() and not math.isfinite(out) and math.isfinite(s):
-        where = modes.site(node) or "a line outside detect_anomaly"
-        raise modes.AnomalyError(f"{name}({s!r}) gave {out!r}, in {where}")
+        partials = tuple([d * q for q in partials])
+    rows = [[v.data if isinstance(v, Value) else v for v in g] for g in node._y]
+    return nary_node(p, out, parents, partials, node._y, [*rows[:2], [s]], node.label)

@@ -1,10 +1,11 @@
-"""The table's derivative formulas compiled over Values, for higher-order gradients.
+"""The table's derivative formulas over Values, for higher-order gradients.
 
 The forward pass stores each local derivative as a float: enough for a first-order
 backward pass. ``grad(..., create_graph=True)`` needs them as Values instead, so that the
 gradient is itself a graph that can be differentiated again. The very same formula text
-is compiled here with every name bound to its Value meaning: ``cos`` is the ``cos``
-primitive, ``reciprocal(y)`` is the ``reciprocal`` primitive, and so on.
+becomes functions here (``autograd.rules.value_rules``) with every name bound to its
+meaning over Values: ``cos`` is the ``cos`` primitive, ``reciprocal(y)`` the
+``reciprocal`` primitive, and so on.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from .node import MANY
 from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Activated, Primitive
-from .value import _MANY, Value, apply_nary
+from .rules import value_rules
+from .value import Value, apply_nary
 
 
 def _on_values(name: str, method: str) -> Callable:
@@ -66,18 +69,13 @@ _compiled: dict[str, tuple[Callable, Callable | None]] = {}
 
 
 def _compile(p: Primitive) -> tuple[Callable, Callable | None]:
-    namespace = {**FLOAT_FUNCTIONS, **p.functions, **_VALUE_HELPERS}
+    namespace: dict[str, object] = {**FLOAT_FUNCTIONS, **p.functions, **_VALUE_HELPERS}
     for q in PRIMITIVES.values():
         if not (q.method or q.name).startswith("__"):
             namespace[q.name] = _on_values(q.name, q.method or q.name)
-    rules = []
-    for formula in (p.dx, p.dy):
-        if formula is None:
-            rules.append(None)
-            continue
-        src = f"lambda x, y, out: {formula}"
-        rules.append(eval(compile(src, f"<d {p.name}>", "eval"), namespace))  # noqa: S307
-    return rules[0], rules[1]
+    dx, dy = value_rules(p, namespace)
+    assert dx is not None
+    return dx, dy
 
 
 def apply_function(name: str) -> Callable:
@@ -114,7 +112,7 @@ def local_derivatives(node: Value) -> list[tuple[Value, object]]:
             for v, d in zip(group, ds)
             if isinstance(v, Value)
         ]
-    if node._dy is _MANY:
+    if node._dy is MANY:
         return [
             (v, d)
             for group, ds in zip(node._y, p.partials(*node._y))

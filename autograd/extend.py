@@ -27,9 +27,11 @@ import ast
 import keyword
 from collections.abc import Callable, Sequence
 
-from . import derivatives
+from . import derivatives, value
+from .generate import constant_name, methods_source
 from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Primitive
-from .value import Value, install
+from .rules import float_rules, run_source
+from .value import Value
 
 _OPERAND_NAMES = {"x", "y", "out"}
 
@@ -81,10 +83,25 @@ def define_primitive(
         functions=functions,
     )
     PRIMITIVES[name] = p
-    FLOAT_FUNCTIONS.setdefault(name, _float_function(p))
-    install(p)
+    FLOAT_FUNCTIONS.setdefault(name, float_rules(p)[0])
+    _install(p)
     derivatives.forget(name)
     return derivatives.apply_function(name)
+
+
+def _install(p: Primitive) -> None:
+    """Write ``p``'s Value methods as the built-in ones are written, and add them to
+    ``Value``. Their source is registered under ``<chainrule ...>``, so tracebacks and
+    ``inspect.getsource`` show it."""
+    namespace = {**vars(value), **FLOAT_FUNCTIONS, **p.functions, constant_name(p): p}
+    # In a class body, as in value.py: a method named like the function its formula calls
+    # (``erf`` calls ``erf``) must not replace that function in the namespace.
+    source = "class _Methods:\n" + methods_source(p)
+    defined = run_source(source, f"primitive {p.name}", namespace)["_Methods"]
+    for name in p.methods:
+        method = vars(defined)[name]
+        method.__qualname__ = f"Value.{name}"
+        setattr(Value, name, method)
 
 
 def _check_formula(name: str, what: str, formula: str, known: set, two_operands: bool) -> None:
@@ -103,10 +120,3 @@ def _check_formula(name: str, what: str, formula: str, known: set, two_operands:
             raise ValueError(
                 f"define_primitive {name}: {what} may only use names, numbers and calls"
             )
-
-
-def _float_function(p: Primitive) -> Callable:
-    """The primitive over plain floats, for formulas of other primitives that call it."""
-    namespace = {**FLOAT_FUNCTIONS, **p.functions}
-    args = "x" if p.arity == 1 else "x, y"
-    return eval(f"lambda {args}: {p.forward}", namespace)  # noqa: S307

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .backward import gradients
-from .modes import no_grad
+from .backward import live_edges, order
+from .derivatives import local_derivatives
 from .value import Value
 
 
@@ -33,13 +33,30 @@ def grad(
     if create_graph:
         grads = gradients(output, Value(1.0), create_graph=True)
         return tuple(_as_value(grads.get(v, 0.0)) for v in inputs)
-    with no_grad():
-        grads = gradients(output, 1.0, create_graph=False)
+    grads = gradients(output, 1.0, create_graph=False)
     return tuple(Value(grads.get(v, 0.0)) for v in inputs)
 
 
+def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, object]:
+    """d root / d v for every node ``v`` below ``root``, in a dict of this call's own.
+
+    The backward pass's order, with the sums kept here instead of in ``.grad``. With
+    ``create_graph`` the local derivatives are recomputed as Values from the table
+    (``autograd.derivatives``) and the result is a differentiable graph; otherwise they are
+    the floats stored by the forward pass.
+    """
+    grads: dict[Value, object] = {root: seed}
+    for node in order(root):
+        g = grads[node]
+        edges = local_derivatives(node) if create_graph else live_edges(node)
+        for v, d in edges:
+            prev = grads.get(v)
+            grads[v] = d * g if prev is None else prev + d * g  # type: ignore[operator]
+    return grads
+
+
 def _as_value(g: object) -> Value:
-    return g if isinstance(g, Value) else Value(g)
+    return g if isinstance(g, Value) else Value(g)  # type: ignore[arg-type]
 
 
 def hessian(f: Callable[[list[Value]], Value], xs: Sequence[float]) -> list[list[float]]:

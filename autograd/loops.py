@@ -20,7 +20,9 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .value import _MANY, Value, _operands
+from .node import MANY as _MANY
+from .node import operands as _operands
+from .value import Value
 
 #: The fewest samples worth a loop.
 MIN_SAMPLES = 8

@@ -13,7 +13,7 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -146,8 +146,8 @@ def _user_site() -> str:
 
 
 def _in_engine(filename: str) -> bool:
-    # The package's files, and the Value methods it generates from the primitive table.
-    return filename.startswith("<autograd") or os.path.dirname(filename) == _PACKAGE_DIR
+    # The package's files, and code it made at run time (autograd.rules.run_source).
+    return filename.startswith("<chainrule") or os.path.dirname(filename) == _PACKAGE_DIR
 
 
 def site(node: object) -> str | None:
@@ -156,20 +156,25 @@ def site(node: object) -> str | None:
 
 
 def _finite(v: object) -> bool:
-    data = getattr(v, "data", v)
-    return not isinstance(data, float) or math.isfinite(data)
+    return not isinstance(v, float) or math.isfinite(v)
 
 
-def observe(node, operands) -> None:
-    """Called by the engine on each new node while some thread is in a mode."""
+def check(name: str, out: float, operands: Sequence[float]) -> None:
+    """detect_anomaly: raise if ``out`` is nan or inf while every operand is finite."""
+    if _state()["anomaly"] and not math.isfinite(out) and all(map(_finite, operands)):
+        args = ", ".join(repr(v) for v in operands)
+        raise AnomalyError(f"{name}({args}) gave {out!r}, in {_user_site()}")
+
+
+def observe(node: object, name: str, operands: Sequence[float]) -> None:
+    """Called by the engine on each new node while some thread is in a mode: inside
+    ``detect_anomaly`` the node remembers the user's line, and a nan or inf made from
+    finite numbers raises."""
     state = _state()
-    name = node._op.name
-    if state["no_grad"]:
-        node._op = node._x = node._dx = node._y = node._dy = None
-        node._seq = 0
     if state["anomaly"]:
         where = _user_site()
         state["sites"][node] = where
-        if not math.isfinite(node.data) and all(_finite(v) for v in operands):
-            args = ", ".join(repr(getattr(v, "data", v)) for v in operands)
-            raise AnomalyError(f"{name}({args}) gave {node.data!r}, in {where}")
+        data = getattr(node, "data", 0.0)
+        if not math.isfinite(data) and all(map(_finite, operands)):
+            args = ", ".join(repr(v) for v in operands)
+            raise AnomalyError(f"{name}({args}) gave {data!r}, in {where}")

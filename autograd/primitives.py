@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import exp, log, log1p, sqrt, tanh
+from typing import Any
 
 INF = math.inf
 
@@ -86,14 +89,14 @@ def cos(x: float) -> float:
 
 
 #: The float meaning of every name a formula may use.
-FLOAT_FUNCTIONS: dict[str, object] = {
-    "exp": math.exp,
-    "log": math.log,
-    "log1p": math.log1p,
-    "tanh": math.tanh,
+FLOAT_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "exp": exp,
+    "log": log,
+    "log1p": log1p,
+    "tanh": tanh,
     "sin": sin,
     "cos": cos,
-    "sqrt": math.sqrt,
+    "sqrt": sqrt,
     "abs": abs,
     "sigmoid": sigmoid,
     "softplus": softplus,
@@ -137,6 +140,14 @@ class Primitive:
     def arity(self) -> int:
         return 1 if self.dy is None else 2
 
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The Value methods it becomes: its method, and the reflected operator if any."""
+        method = self.method or self.name
+        if self.arity == 2 and method.startswith("__"):
+            return (method, "__r" + method[2:])
+        return (method,)
+
 
 # fmt: off
 _TABLE = [
@@ -163,7 +174,10 @@ _TABLE = [
 ]
 # fmt: on
 
-#: Every primitive by name.
+#: The rows above: the primitives whose Value methods are checked in (autograd/value.py).
+BUILT_IN: tuple[Primitive, ...] = tuple(_TABLE)
+
+#: Every primitive by name (``define_primitive`` adds more).
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 
 

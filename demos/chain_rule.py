@@ -20,7 +20,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-import autograd
 from autograd import Value, no_grad
 from autograd.viz import render
 from nn import MLP, make_moons
@@ -68,16 +67,15 @@ def spell_out_neuron(out_dir: Path) -> dict:
     o.backward()
 
     order = graph_nodes(o)  # every node after the nodes it is computed from
-    # Local derivatives: d node / d parent, each node on its own. autograd.grad reads them
-    # off without touching any .grad (no parent reaches a node twice here, so the total
-    # derivative through the node's own operation is the local one).
-    local = {v: autograd.grad(v, v.parents) if v.parents else () for v in order}
+    # Local derivatives: d node / d parent, each node on its own, as the forward pass
+    # stored them: v.edges pairs each parent with it (what backward() multiplies by).
+    local = {v: [d for _, d in v.edges] for v in order}
 
     print("o = tanh(x1*w1 + x2*w2 + b), one node per operation, o.backward():")
     header = f"{'node':<12} {'op':<5} {'value':>8}   {'local derivatives':<40}"
     print(f"{header} {'grad = do/dnode':>15}")
     for v in order:
-        parts = ", ".join(f"d/d{p.label} {d.data:+.4f}" for p, d in zip(v.parents, local[v]))
+        parts = ", ".join(f"d/d{p.label} {d:+.4f}" for p, d in v.edges)
         print(f"{v.label:<12} {v.op or 'leaf':<5} {v.data:>8.4f}   {parts:<40} {v.grad:>15.4f}")
 
     print("\nthe backward pass, output first: grad(node) = sum over the nodes that use it of")
@@ -92,7 +90,7 @@ def spell_out_neuron(out_dir: Path) -> dict:
             continue
         terms = []
         for u in users[v]:
-            d = local[u][u.parents.index(v)].data
+            d = local[u][u.parents.index(v)]
             terms.append((u, d, u.grad * d))
         shown = " + ".join(f"{u.grad:.4f} x {d:.4f}" for u, d, _ in terms)
         print(f"  grad({v.label}) = {shown} = {sum(t for *_, t in terms):.4f}")

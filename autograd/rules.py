@@ -1,0 +1,182 @@
+"""From rule text to code: the one way the engine reads the primitive table.
+
+A row of the table (``autograd.primitives``) gives a primitive's forward formula and its
+local derivatives as Python expressions over ``x``, ``y`` and ``out``. Every part of the
+engine that needs a rule as code gets it here, from a ``Formula``:
+
+* ``autograd.generate`` writes the ``Value`` methods (checked in, in ``value.py``);
+* ``float_rules`` gives a one-operand rule as float functions (``dense``, ``define_primitive``);
+* ``value_rules`` gives the derivatives as functions of Values (``grad(create_graph=True)``);
+* ``autograd.compile`` renders the formulas into the code it writes.
+
+A formula is parsed once, and only its names are rewritten: a textual replace would also
+hit the ``x`` in ``exp``. Code made at run time is registered with ``linecache`` under a
+name of its own, so tracebacks and ``inspect.getsource`` show it.
+
+>>> Formula("1.0 - out * out").render(out="t")
+'1.0 - t * t'
+>>> Formula("0.0 if x <= 0 else x").render(x="v3")
+'0.0 if v3 <= 0.0 else v3'
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+from collections.abc import Callable, Mapping
+
+from .primitives import FLOAT_FUNCTIONS, Primitive
+
+#: The names a formula uses for its operands and its result.
+OPERANDS = ("x", "y", "out")
+
+
+class Formula:
+    """One rule's text, parsed: render it over any names for its operands and functions."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text.strip()
+        tree = ast.parse(self.text, mode="eval")
+        #: a single name, number or call: needs no parentheses as an operand
+        self.atom = isinstance(tree.body, (ast.Name, ast.Constant, ast.Call))
+        #: the number, when the formula is one (``"1.0"``)
+        self.constant: float | None = None
+        if isinstance(tree.body, ast.Constant) and type(tree.body.value) in (int, float):
+            self.constant = float(tree.body.value)
+        self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        self._edits = _name_edits(self.text, tree)
+        self._templates: dict[tuple, str] = {}
+
+    def template(self, functions: Mapping[str, str] | None = None) -> str:
+        """The formula as a ``str.format`` template with fields ``{x}``, ``{y}``, ``{out}``;
+        each function name replaced by its entry in ``functions`` (if any)."""
+        key = tuple(sorted(functions.items())) if functions else ()
+        text = self._templates.get(key)
+        if text is None:
+            pieces, at = [], 0
+            raw = self.text.encode()
+            for start, end, name in self._edits:
+                if name in OPERANDS:
+                    new = "{" + name + "}"
+                elif name.startswith("="):  # an int compared with a float, written as one
+                    new = name[1:]
+                else:
+                    new = (functions or {}).get(name, name)
+                pieces += [_escape(raw[at:start].decode()), new]
+                at = end
+            pieces.append(_escape(raw[at:].decode()))
+            text = self._templates[key] = "".join(pieces)
+        return text
+
+    def render(self, functions: Mapping[str, str] | None = None, **operands: str) -> str:
+        """The formula as code, its operands named as given (``x="a"``)."""
+        fields = {name: operands.get(name, name) for name in OPERANDS}
+        return self.template(functions).format(**fields)
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r})"
+
+
+def _name_edits(text: str, tree: ast.AST) -> list[tuple[int, int, str]]:
+    """(start, end, name) in UTF-8 byte offsets for each name to rewrite; ``=literal`` for
+    an int compared with a float, written as a float (``x > 0`` is ``x > 0.0``): the same
+    outcome, and CPython compares two floats twice as fast as a float and an int."""
+    starts = [0]
+    for line in text.encode().splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def span(n: ast.expr) -> tuple[int, int]:
+        end_line = n.end_lineno or n.lineno
+        end_col = n.end_col_offset if n.end_col_offset is not None else n.col_offset
+        return starts[n.lineno - 1] + n.col_offset, starts[end_line - 1] + end_col
+
+    edits = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            edits.append((*span(n), n.id))
+        elif isinstance(n, ast.Compare):
+            for c in (n.left, *n.comparators):
+                if _small_int(c):
+                    assert isinstance(c, ast.Constant)
+                    edits.append((*span(c), "=" + repr(float(c.value))))
+    return sorted(edits)
+
+
+def _small_int(n: ast.AST) -> bool:
+    """An int literal that a float represents exactly."""
+    v = getattr(n, "value", None)
+    return isinstance(n, ast.Constant) and type(v) is int and abs(v) <= 2**53
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+_formulas: dict[str, Formula] = {}
+
+
+def formula(text: str) -> Formula:
+    """The parsed ``Formula`` of ``text`` (parsed once, then shared)."""
+    f = _formulas.get(text)
+    if f is None:
+        f = _formulas[text] = Formula(text)
+    return f
+
+
+# -- code made at run time ---------------------------------------------------------------
+
+_serial = itertools.count(1)
+
+
+def run_source(source: str, what: str, namespace: dict) -> dict:
+    """Execute ``source`` (definitions) in ``namespace`` and return it.
+
+    The text is registered with ``linecache`` under ``<chainrule WHAT #n>``, so a traceback
+    through it shows its lines and ``inspect.getsource`` finds it.
+    """
+    filename = f"<chainrule {what} #{next(_serial)}>"
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - rule text, parsed above
+    return namespace
+
+
+def _float_names(p: Primitive) -> dict[str, object]:
+    return {**FLOAT_FUNCTIONS, **p.functions}
+
+
+def float_rules(p: Primitive) -> tuple[Callable, ...]:
+    """``(forward, dx)`` or ``(forward, dx, dy)`` of ``p`` as functions of floats:
+    ``forward(x, y)`` and ``dx(x, y, out)``. Cached on the primitive's text."""
+    key = (p.name, p.forward, p.dx, p.dy)
+    rules = _float_cache.get(key)
+    if rules is None:
+        body = [f"def forward(x, y=None):\n    return {formula(p.forward).render()}\n"]
+        for which in ("dx", "dy"):
+            text = getattr(p, which)
+            if text is not None:
+                body.append(f"def {which}(x, y, out):\n    return {formula(text).render()}\n")
+        names = run_source("".join(body), f"float rules of {p.name}", _float_names(p))
+        rules = tuple(names[n] for n in ("forward", "dx", "dy") if n in names)
+        _float_cache[key] = rules
+    return rules
+
+
+_float_cache: dict[tuple, tuple[Callable, ...]] = {}
+
+
+def value_rules(p: Primitive, namespace: Mapping[str, object]) -> tuple[Callable | None, ...]:
+    """d/dx and d/dy of ``p`` as functions ``(x, y, out)`` evaluated in ``namespace``,
+    where the names a formula calls mean what the caller says (for ``create_graph``: the
+    primitives themselves, over Values)."""
+    out: list[Callable | None] = []
+    body = []
+    for which in ("dx", "dy"):
+        text = getattr(p, which)
+        if text is not None:
+            body.append(f"def {which}(x, y, out):\n    return {formula(text).render()}\n")
+    names = run_source("".join(body), f"derivatives of {p.name} over Values", dict(namespace))
+    for which in ("dx", "dy"):
+        out.append(names.get(which))
+    return tuple(out)
