@@ -18,8 +18,10 @@ from .datasets import make_moons, make_spirals
 from .dropout import Dropout
 from .export import to_torch
 from .health import HealthReport, LayerHealth, gradient_health
-from .layers import ACTIVATIONS, MLP, Layer, Neuron
+from .layer import Layer
+from .mlp import MLP
 from .module import Module
+from .neuron import ACTIVATIONS, Neuron
 from .serialize import StateDictError
 
 __all__ = [

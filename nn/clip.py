@@ -14,14 +14,15 @@ def grad_norm(params: Iterable[Value], norm_type: float = 2.0) -> float:
     >>> grad_norm([Value(0.0), Value(0.0)])
     0.0
     """
-    grads = [p.grad for p in params]
+    grads: list[float] = [p.grad for p in params]
     if not grads:
         return 0.0
     if norm_type == math.inf:
         return max(abs(g) for g in grads)
     if norm_type == 2.0:
         return math.hypot(*grads)  # no overflow from squaring gradients near 1e200
-    return math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type)
+    # float() for the type checker: float ** float is typed Any (it may be complex), not here
+    return float(math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type))
 
 
 def clip_grad_norm(params: Iterable[Value], max_norm: float, norm_type: float = 2.0) -> float:

@@ -17,11 +17,13 @@ networks show the first: the norm shrinks by about 4x per layer going back.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .clip import grad_norm
-from .layers import Layer, Neuron
+from .layer import Layer
 from .module import Module
+from .neuron import Neuron
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,10 @@ class HealthReport:
         return "\n".join(lines)
 
 
-def _groups(model: Module) -> list[tuple[str, list[Module]]]:
+def _groups(model: Module) -> list[tuple[str, Sequence[Module]]]:
     """(layer name, units) pairs: every ``Layer``'s neurons; a lone ``Neuron`` is one unit."""
     modules = model.named_modules()
-    layers = [
+    layers: list[tuple[str, Sequence[Module]]] = [
         (name or type(m).__name__, list(m.neurons)) for name, m in modules if isinstance(m, Layer)
     ]
     if layers:

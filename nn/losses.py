@@ -22,8 +22,10 @@ Scalars = Scalar | Sequence[Scalar]
 
 
 def _as_list(x: Scalars, what: str) -> list[Scalar]:
-    if isinstance(x, (Value, numbers.Real)):
+    if isinstance(x, (Value, float, int)):
         return [x]
+    if isinstance(x, numbers.Real):  # a numpy scalar, say
+        return [float(x)]
     out = list(x)
     if not out:
         raise ValueError(f"{what} is empty")
@@ -63,7 +65,8 @@ def hinge_loss(scores: Scalars, labels: Scalars, reduction: str = "mean") -> Val
     0.25
     """
     ss, ys = _pairs(scores, labels)
-    return _reduce(autograd.sum([(1.0 - y * s).relu() for s, y in zip(ss, ys)]), len(ss), reduction)
+    margins = [(1.0 - y * s).relu() for s, y in zip(_values(ss), ys)]  # a float score too
+    return _reduce(autograd.sum(margins), len(ss), reduction)
 
 
 def binary_cross_entropy_with_logits(

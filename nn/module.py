@@ -7,21 +7,23 @@ are all Values is one *entry* of the state dict (a list of floats, like a PyTorc
 tensor); its parameters are named ``<list name>.<index>``. Attributes whose name starts
 with ``_`` are private and never looked at.
 
-The same walk gives every parameter its ``.label`` (its dotted name) and every module its
-path, which neurons use to tag the nodes of their forward pass (``layers.0.neurons.3/dot``).
-Built-in modules run it when they are constructed; a top-level module runs it again
-whenever it lists its parameters, so a user-defined module is named as soon as an optimiser
-is given its parameters.
+The walk only reads: names are computed from where things sit, relative to the module
+walked from, and nothing is changed. Labels are another matter: a ``Value``'s ``.label`` is
+given where the parameter is made (the built-in modules take a ``name=`` prefix at
+construction and label what they create with it), never as a side effect of listing.
+This module knows no subclass of ``Module``; export to PyTorch lives in ``nn.export``.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TypeVar
 
 from autograd import Value
 
-from . import serialize
+from .serialize import StateDictError, check_state, read_json, write_json
+
+_M = TypeVar("_M", bound="Module")
 
 
 class Module:
@@ -41,8 +43,9 @@ class Module:
 
     # Class attributes, not set in __init__: micrograd-style subclasses never call it.
     training: bool = True
-    _path: str = ""
-    _owned = False  # True once a parent module has walked over this one
+    #: Where this module sits in its model (``"layers.0"``), fixed at construction: the
+    #: built-in modules start their parameters' labels and their nodes' tags with it.
+    name: str = ""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
@@ -55,31 +58,22 @@ class Module:
     def _scan(self) -> tuple[list[tuple[str, Module]], list[tuple[str, Value | list[Value]]]]:
         """Every module (self first, path "") and every state-dict entry, in assignment order.
 
-        A Value or module reachable by two paths counts once, under the first. Walking from a
-        module that no other module has walked over yet also names what it finds (``.label``
-        of parameters, ``_path`` of modules); walking from a submodule names nothing, so
-        ``model.layers[0].parameters()`` does not rename the model's parameters.
+        A Value or module reachable by two paths counts once, under the first. Names are
+        relative to ``self``, as PyTorch's are; nothing is changed on the way.
         """
         modules: list[tuple[str, Module]] = []
         entries: list[tuple[str, Value | list[Value]]] = []
         seen: set[int] = set()
-        rename = not self._owned
 
         def visit(obj: object, name: str) -> None:
             if isinstance(obj, Value):
                 if id(obj) not in seen:
                     seen.add(id(obj))
-                    if rename:
-                        obj.label = name
                     entries.append((name, obj))
             elif isinstance(obj, Module):
                 if id(obj) in seen:
                     return
                 seen.add(id(obj))
-                if rename:
-                    obj._set_path(name)
-                if name:
-                    obj._owned = True
                 modules.append((name, obj))
                 for attr, value in vars(obj).items():
                     if not attr.startswith("_"):
@@ -89,9 +83,6 @@ class Module:
                 if obj and len(ids) == len(obj) and not ids & seen:
                     # A list of distinct, unseen Values: one entry, like a weight tensor.
                     seen.update(ids)
-                    if rename:
-                        for i, v in enumerate(obj):
-                            v.label = f"{name}.{i}"
                     entries.append((name, list(obj)))
                     return
                 for i, v in enumerate(obj):
@@ -102,10 +93,6 @@ class Module:
 
         visit(self, "")
         return modules, entries
-
-    def _set_path(self, path: str) -> None:
-        """Remember where this module sits in the model (subclasses precompute node tags)."""
-        self._path = path
 
     # -- parameters ----------------------------------------------------------------------
     def parameters(self) -> list[Value]:
@@ -138,13 +125,13 @@ class Module:
             p.grad = 0.0
 
     # -- modes ---------------------------------------------------------------------------
-    def train(self, mode: bool = True) -> Module:
+    def train(self: _M, mode: bool = True) -> _M:
         """Training mode (the default) for this module and every submodule; returns self."""
         for _, m in self.named_modules():
             m.training = bool(mode)
         return self
 
-    def eval(self) -> Module:
+    def eval(self: _M) -> _M:
         """Evaluation mode (``Dropout`` is the identity); returns self."""
         return self.train(False)
 
@@ -161,44 +148,31 @@ class Module:
             for name, entry in self._scan()[1]
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> Module:
+    def load_state_dict(self: _M, state: dict[str, Any]) -> _M:
         """Copy ``state`` into the parameters; returns self.
 
         Everything is checked first (no missing, extra or misshapen entry, only finite
         numbers); on any problem a ``StateDictError`` names the parameter and nothing changes.
         """
-        entries = self._scan()[1]
-        values = serialize.check_state(entries, state)
-        for (_, entry), data in zip(entries, values):
-            if isinstance(entry, Value):
-                entry.data = data
-            else:
-                for v, x in zip(entry, data):
-                    v.data = x
+        for p, x in check_state(self._scan()[1], state):
+            p.data = x
         return self
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to ``path`` as JSON (never pickle)."""
-        serialize.write_json(self.state_dict(), path)
+        write_json(self.state_dict(), path)
 
-    def load(self, path: str | os.PathLike[str]) -> Module:
+    def load(self: _M, path: str | os.PathLike[str]) -> _M:
         """Load a file written by ``save`` into this module, in place; returns self.
 
         A file that is not valid JSON, or whose state does not fit this module, is refused
         with a ``StateDictError`` and the module is left exactly as it was.
         """
-        state = serialize.read_json(path)
+        state = read_json(path)
         try:
             return self.load_state_dict(state)
-        except serialize.StateDictError as error:
-            raise serialize.StateDictError(f"{os.fspath(path)}: {error}") from None
-
-    # -- export --------------------------------------------------------------------------
-    def to_torch(self) -> Any:
-        """An equivalent ``torch.nn.Sequential`` in float64 (see ``nn.to_torch``)."""
-        from .export import to_torch
-
-        return to_torch(self)
+        except StateDictError as error:
+            raise StateDictError(f"{os.fspath(path)}: {error}") from None
 
     # -- repr ----------------------------------------------------------------------------
     def extra_repr(self) -> str:

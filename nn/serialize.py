@@ -35,7 +35,7 @@ def _show(value: object) -> str:
 
 def _number(value: object, name: str) -> float:
     # bool is an int subclass, and a JSON true is no weight: refuse it by exact type.
-    if type(value) not in (int, float):
+    if type(value) is not int and type(value) is not float:
         raise StateDictError(
             f"{name} holds {type(value).__name__} {_show(value)}, expected a finite number"
         )
@@ -50,8 +50,8 @@ def _number(value: object, name: str) -> float:
 
 def check_state(
     entries: list[tuple[str, Value | list[Value]]], state: Any
-) -> list[float | list[float]]:
-    """The numbers of ``state`` for each entry, in order, or a ``StateDictError``.
+) -> list[tuple[Value, float]]:
+    """Each parameter of ``entries`` with the number ``state`` gives it, or a ``StateDictError``.
 
     Nothing is assigned here: the caller assigns only once everything has passed.
     """
@@ -72,13 +72,13 @@ def check_state(
         raise StateDictError(
             f"unexpected parameter {extra[0]!r}{more}: this model has no such entry"
         )
-    out: list[float | list[float]] = []
+    out: list[tuple[Value, float]] = []
     for name, entry in entries:
         given = state[name]
         if isinstance(entry, Value):
             if isinstance(given, (list, tuple)):
                 raise StateDictError(f"{name} is a list of {len(given)}, expected one number")
-            out.append(_number(given, name))
+            out.append((entry, _number(given, name)))
         else:
             if not isinstance(given, (list, tuple)):
                 raise StateDictError(
@@ -87,7 +87,7 @@ def check_state(
                 )
             if len(given) != len(entry):
                 raise StateDictError(f"{name} has {len(given)} numbers, expected {len(entry)}")
-            out.append([_number(x, f"{name}.{i}") for i, x in enumerate(given)])
+            out += [(v, _number(x, f"{name}.{i}")) for i, (v, x) in enumerate(zip(entry, given))]
     return out
 
 

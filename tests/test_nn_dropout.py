@@ -130,13 +130,50 @@ def test_a_dropout_module_labels_its_scalings_with_its_path():
 
     class Net(Module):
         def __init__(self):
-            self.drop = Dropout(0.5, seed=0)
-            self.w = Value(1.0)
+            self.drop = Dropout(0.5, seed=0, name="drop")  # named where it is made
+            self.w = Value(1.0, label="w")
 
         def forward(self, xs):
             return self.drop([self.w * x for x in xs])
 
     net = Net()
-    net.parameters()  # a user module is named when it lists its parameters
     kept = [v for v in net([1.0, 2.0, 3.0]) if isinstance(v, Value)]
     assert kept and all(v.label == "drop/scale" for v in kept)
+
+
+# -- masks: what Dropout hands a layer --------------------------------------------------------
+
+
+def test_a_mask_holds_the_draws_of_a_call():
+    mask = Dropout(0.3, seed=5).mask(50)
+    called = Dropout(0.3, seed=5)([1.0] * 50)
+    assert mask == [float(v) for v in called]
+    assert set(mask) == {0.0, 1 / 0.7}
+
+
+def test_no_mask_when_dropout_is_off():
+    assert Dropout(0.0, seed=0).mask(3) is None
+    assert Dropout(0.5, seed=0).eval().mask(3) is None
+
+
+def test_a_layer_applies_a_mask_and_never_computes_a_dropped_neuron():
+    from nn import Layer
+
+    layer = Layer(2, 4, seed=0, name="h")
+    x = [0.5, -1.0]
+    full = layer.outputs([x])[0]
+    (row,) = layer.outputs([x], [2.0, 0.0, 2.0, 0.0])
+    assert row[1] == 0.0 and row[3] == 0.0 and type(row[1]) is float
+    assert [row[0].data, row[2].data] == [full[0].data * 2.0, full[2].data * 2.0]
+    assert [row[0].label, row[2].label] == ["h.neurons.0/dropout", "h.neurons.2/dropout"]
+    ops = {v.label for r in (row[0], row[2]) for v in _graph(r) if v.op}
+    assert ops == {f"h.neurons.{k}/{role}" for k in (0, 2) for role in ("relu", "dropout")}
+    with pytest.raises(ValueError, match="4 neurons has 3 entries"):
+        layer.outputs([x], [1.0, 1.0, 1.0])
+
+
+def test_a_batch_with_dropout_draws_the_masks_row_by_row():
+    X = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [0.0, 1.0, 0.0]]
+    a = MLP(3, [8, 8, 1], seed=0, dropout=Dropout(0.5, seed=3))
+    b = MLP(3, [8, 8, 1], seed=0, dropout=Dropout(0.5, seed=3))
+    assert [v.data for v in a(X)] == [b(x).data for x in X]

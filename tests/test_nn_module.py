@@ -291,24 +291,68 @@ class _TwoHeads(Module):
     """A user-defined module in micrograd's style: no super().__init__()."""
 
     def __init__(self):
-        self.body = MLP(2, [3], seed=0)
-        self.heads = [Neuron(3, nonlin=False, seed=1), Neuron(3, nonlin=False, seed=2)]
-        self.scale = Value(2.0)
+        # Labels are given where parameters are made: each part is told its name.
+        self.body = MLP(2, [3], seed=0, name="body")
+        self.heads = [
+            Neuron(3, nonlin=False, seed=1, name="heads.0"),
+            Neuron(3, nonlin=False, seed=2, name="heads.1"),
+        ]
+        self.scale = Value(2.0, label="scale")
 
     def forward(self, x):
         h = self.body(x)
         return [head(h) * self.scale for head in self.heads]
 
 
-def test_a_user_module_is_named_when_it_lists_its_parameters():
+def test_a_user_module_names_its_parts_where_it_makes_them():
     m = _TwoHeads()
     names = [name for name, _ in m.named_parameters()]
     assert names[0] == "body.layers.0.neurons.0.w.0"
     assert "heads.1.w.2" in names and names[-1] == "scale"
+    assert all(p.label == name for name, p in m.named_parameters())
     assert m.body.layers[0].neurons[0].b.label == "body.layers.0.neurons.0.b"
     out = m([1.0, 2.0])
     assert out[1].parents[0].label == "heads.1/dot"
     assert len(m.parameters()) == 3 * 3 + 2 * 4 + 1
+
+
+def _everything(module):
+    """Every label and every module attribute under ``module``: what a listing must not touch."""
+    labels = [(p, p.label) for p in module.parameters()]
+    attrs = [(m, dict(vars(m))) for _, m in module.named_modules()]
+    return labels, attrs
+
+
+def test_listing_parameters_changes_nothing():
+    class Wrapper(Module):
+        def __init__(self):
+            self.inner = MLP(2, [3, 1], seed=0, dropout=0.5)  # not told its name
+            self.gain = Value(1.0)  # no label given
+
+    m = Wrapper()
+    before = _everything(m)
+    m.parameters()
+    m.named_parameters()
+    m.named_modules()
+    m.state_dict()
+    m.zero_grad()
+    assert _everything(m) == before
+    assert [p.label for p, _ in before[0]][:2] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+    ]
+    assert m.gain.label == ""
+    # the names are computed where the parameters sit, whatever their labels say
+    assert m.named_parameters()[0][0] == "inner.layers.0.neurons.0.w.0"
+
+
+def test_every_built_in_passes_its_name_down():
+    model = MLP(2, [3, 1], seed=0, dropout=0.5, name="net")
+    assert model.layers[1].name == "net.layers.1"
+    assert model.layers[1].neurons[0].name == "net.layers.1.neurons.0"
+    assert model.dropout.name == "net.dropout"
+    assert all(p.label == f"net.{name}" for name, p in model.named_parameters())
+    assert Layer(2, 2, seed=0).neurons[1].w[0].label == "neurons.1.w.0"
 
 
 def test_a_module_without_forward_says_so():
