@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := benchmarks/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: test demo demos lint bench clean
+.PHONY: test demo demos lint bench clean generate
 
 # (Re)install only when pyproject.toml is newer than the last install.
 $(STAMP): pyproject.toml
@@ -19,11 +19,18 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# mypy's files and flags are in pyproject.toml: the packages and tests/typing/user_script.py.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 demo: $(STAMP)
 	$(BIN)/python -m demos.moons
+
+# After editing the primitive table: rewrite Value's methods in autograd/value.py from it
+# (tests/test_generated.py fails until they agree).
+generate: $(STAMP)
+	$(BIN)/python -c "from autograd.generate import main; raise SystemExit(main())"
 
 DEMOS := moons chain_rule vanishing optimizers dropout
 demos: $(STAMP)

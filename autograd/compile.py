@@ -39,6 +39,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from . import loops, modes
 from .modes import recording_comparisons
@@ -123,7 +124,7 @@ class CompiledStep:
         self.fn = fn
         self.max_traces = max_traces
         self.traces = 0
-        self._variants: dict[tuple, _Variant] = {}
+        self._variants: dict[tuple, _Variant | None] = {}
         self._variant: _Variant | None = None
         self._warned = False
         self._not_finite = 0  # calls in a row whose gradients came out inf or nan
@@ -349,7 +350,7 @@ class _Expr:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _run_on_stand_ins(gen: _Codegen, rule: Callable, sizes: tuple[int, ...]) -> object:
+def _run_on_stand_ins(gen: _Codegen, rule: Callable, sizes: tuple[int, ...]) -> Any:
     """``rule`` on groups of stand-ins ``{0}``, ``{1}``, ... (one per operand), or None."""
     flat = itertools.count()
     groups = tuple(tuple(_Expr(f"{{{next(flat)}}}", _ATOM, gen) for _ in range(n)) for n in sizes)
@@ -494,7 +495,8 @@ def _build(root: Value, log: list, params: tuple, inputs: tuple, trace_seconds: 
     exec(code, namespace)  # noqa: S102 - the code written just above, from the table
     compile_seconds = time.perf_counter() - start
     info = TraceInfo(gen.nodes, source.count("\n"), trace_seconds, codegen_seconds, compile_seconds)
-    return _Variant(namespace["_step"], source, _signature(log), info, gen.unreached)
+    step = cast("Callable[[], float]", namespace["_step"])
+    return _Variant(step, source, _signature(log), info, gen.unreached)
 
 
 def _backward_order(root: Value) -> list[Value]:
@@ -600,7 +602,7 @@ class _Codegen:
         name = self.names[v] = f"v{next(self.count)}"
         return name
 
-    def literal(self, f: object) -> str:
+    def literal(self, f: Any) -> str:
         f = float(f)
         if math.isfinite(f):
             text = repr(f)  # repr round-trips a float exactly
@@ -618,7 +620,7 @@ class _Codegen:
             return name if name is not None else self.literal(v.data)
         return self.literal(v)
 
-    def group(self, items: tuple, key: object = None) -> str:
+    def group(self, items: tuple, key: Any = None) -> str:
         """A tuple of code items for calling an n-ary rule; made once, as a variable."""
         key = items if key is None else key
         text = self.tuples.get(key)
@@ -890,25 +892,26 @@ class _Codegen:
 
     def formulas(self, p: Primitive) -> tuple:
         """p's forward formula and d/dx, d/dy, as format functions (a constant as its text)."""
-        rules = self.templates.get(id(p))
-        if rules is None:
-            names = self.function_names(p)
-            rules = []
-            for which in ("forward", "dx", "dy"):
-                text = getattr(p, which)
-                if text is None:
-                    rules.append(None)
-                    continue
-                f = formula(text)
-                template = f.template(names)
-                if which != "forward" and f.constant is not None:
-                    rules.append(self.literal(f.constant))
-                elif which == "forward" or f.atom:
-                    rules.append(template.format)
-                else:  # the operand of ``* g``: in parentheses
-                    rules.append(f"({template})".format)
-            rules = self.templates[id(p)] = tuple(rules)
-        return rules
+        known = self.templates.get(id(p))
+        if known is not None:
+            return known
+        names = self.function_names(p)
+        rules: list[Any] = []
+        for which in ("forward", "dx", "dy"):
+            text = getattr(p, which)
+            if text is None:
+                rules.append(None)
+                continue
+            f = formula(text)
+            template = f.template(names)
+            if which != "forward" and f.constant is not None:
+                rules.append(self.literal(f.constant))
+            elif which == "forward" or f.atom:
+                rules.append(template.format)
+            else:  # the operand of ``* g``: in parentheses
+                rules.append(f"({template})".format)
+        done = self.templates[id(p)] = tuple(rules)
+        return done
 
     def nary_edges(self, node: Value) -> list[tuple[Value, str]]:
         p, groups = node._op, node._y
@@ -931,7 +934,7 @@ class _Codegen:
             code = [f"{name}[{i}]" for i in range(len(flat))]
             operands: list[str] = []
         else:
-            operands = self.operands.pop(node, None) or [self.value(v) for v in flat]
+            operands = self.operands.pop(node, []) or [self.value(v) for v in flat]
         varying = self.varying
         edges = []
         for v, d in zip(flat, code):
@@ -1037,9 +1040,9 @@ class _LoopCodegen(_Codegen):
             names[result] = outer
             _indent(lines, start)
             self.tuples = {}
-            for v, total in into.items():
-                if total is not None:
-                    self.terms[v] = [total]
+            for w, kept_total in into.items():
+                if kept_total is not None:
+                    self.terms[cast(Value, w)] = [kept_total]
             for node in plan.below:
                 self.visit(node)
             self.write_grads()

@@ -151,10 +151,11 @@ def dense(
             xv = xs
         elif not xd:  # every input a number (a first layer's): constants
             xv = ()
-            xd = [_number(v) for v in xs]
-            if None in xd:
-                bad = next(v for v, f in zip(xs, xd) if f is None)
+            numbers = [_number(v) for v in xs]
+            if None in numbers:
+                bad = next(v for v, f in zip(xs, numbers) if f is None)
                 raise TypeError(f"dense: inputs must be Values or numbers, got {bad!r}")
+            xd = numbers  # type: ignore[assignment]  # no None left
         else:  # a mix (a dropped input is a 0.0): the general path
             for v in xs:
                 if type(v) is not Value and _number(v) is None:

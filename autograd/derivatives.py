@@ -119,11 +119,11 @@ def local_derivatives(node: Value) -> list[tuple[Value, object]]:
             for v, d in zip(group, ds)
             if isinstance(v, Value)
         ]
-    rules = _rules(p)
+    dx, dy = _rules(p)
     x, y = node._x, node._y
     out = []
     if node._dx is not None:
-        out.append((x, rules[0](x, y, node)))
-    if node._dy is not None:
-        out.append((y, rules[1](x, y, node)))
+        out.append((x, dx(x, y, node)))
+    if node._dy is not None and dy is not None:
+        out.append((y, dy(x, y, node)))
     return out

@@ -34,7 +34,7 @@ def grad(
         grads = gradients(output, Value(1.0), create_graph=True)
         return tuple(_as_value(grads.get(v, 0.0)) for v in inputs)
     grads = gradients(output, 1.0, create_graph=False)
-    return tuple(Value(grads.get(v, 0.0)) for v in inputs)
+    return tuple(Value(grads.get(v, 0.0)) for v in inputs)  # type: ignore[arg-type]
 
 
 def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, object]:

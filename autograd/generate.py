@@ -154,10 +154,11 @@ def _binary(p: Primitive, method: str) -> str:
         f"def {method}(self, {arg}: Value | float{default}) -> Value:\n"
         + _doc(p, method)
         + "    x = self.data\n"
-        + f"    if isinstance({arg}, Value):\n        y = {arg}.data\n        constant = False\n"
-        + f"    else:\n        y = {arg} if type({arg}) is float else _number({arg})\n"
+        + f"    if not isinstance({arg}, Value):\n"
+        + f"        y = {arg} if type({arg}) is float else _number({arg})\n"
         + f"        if y is None:\n{refuse}"
         + "        constant = True  # a plain number: no gradient flows back to it\n"
+        + f"    else:\n        y = {arg}.data\n        constant = False\n"
         + _forward(p, "x, y")
         + _new_node(p, links, "x, y")
     )

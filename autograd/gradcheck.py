@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Callable, Sequence
 
+from .derivatives import apply_function
 from .functional import grad
+from .primitives import PRIMITIVES
 from .value import Value
 
 
@@ -81,9 +85,6 @@ def check_primitive(
     ``GradcheckError`` showing both numbers where the table's rule and central differences
     disagree. See ``autograd.define_primitive`` for an example.
     """
-    from .derivatives import apply_function
-    from .primitives import PRIMITIVES
-
     if name not in PRIMITIVES:
         raise KeyError(f"check_primitive: no primitive named {name!r}")
     apply = apply_function(name)
@@ -91,7 +92,7 @@ def check_primitive(
     if points is None:
         points = [0.3, 0.7, 1.1, 1.6] if arity == 1 else [(0.3, 1.2), (0.9, 0.4), (1.5, 1.1)]
     for point in points:
-        xs = [float(point)] if arity == 1 else [float(v) for v in point]
+        xs = [float(v) for v in point] if isinstance(point, Sequence) else [float(point)]
 
         def f(v: list[Value]) -> Value:
             return apply(*v)
@@ -130,9 +131,6 @@ def gradcheck_params(
     >>> gradcheck_params(lambda: (ws[0] * ws[1] + ws[2]).tanh(), ws, directions=3)
     True
     """
-    import math
-    import random
-
     params = list(params)
     for i, p in enumerate(params):
         if not isinstance(p, Value):

@@ -19,6 +19,7 @@ import contextlib
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .node import MANY as _MANY
 from .node import operands as _operands
@@ -143,7 +144,8 @@ def plan(root: Value, order: list[Value], varying: set, log: list) -> Plan | Non
 def _largest_batch(order: list[Value]) -> tuple[Value | None, list[Value]]:
     """The n-ary node with the most distinct interior operands (at least MIN_SAMPLES); an
     operand that comes twice (``dot(d, d)``, a squared error's sum) counts once."""
-    best, results = None, []
+    best: Value | None = None
+    results: list[Value] = []
     for node in order:
         if node._dy is not _MANY:
             continue
@@ -199,7 +201,9 @@ def _describe(nodes: list[Value], varying: set, moving: set) -> tuple[list, list
     varies: the code takes its number as it was traced, so each sample's must be kept; its
     operands' numbers, which may have changed since, do not matter)."""
     local = {u: k for k, u in enumerate(nodes)}
-    shape, constants, slots = [], [], []
+    shape: list[Any] = []
+    constants: list[float] = []
+    slots: list[tuple[Value, int | None]] = []
     for u in nodes:
         fixed = u not in moving
         if fixed:
@@ -211,7 +215,7 @@ def _describe(nodes: list[Value], varying: set, moving: set) -> tuple[list, list
         else:
             operands = [u._x, u._y]
             sizes = None
-        refs = []
+        refs: list[Any] = []
         for index, v in enumerate(operands):
             if isinstance(v, Value) and v in local:
                 refs.append(("own", local[v]))

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from types import FrameType
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -119,7 +120,7 @@ class detect_anomaly(contextlib.ContextDecorator):
 def recording_comparisons() -> Iterator[list]:
     """Log (operator, left, right, outcome) for each Value comparison made in this thread."""
     state = _state()
-    outer, log = state["log"], []
+    outer, log = state["log"], []  # type: tuple[list | None, list]
     state["log"] = log
     _enter("trace")
     try:
@@ -137,7 +138,7 @@ def log_comparison(op: str, a: object, b: object, result: bool) -> None:
 
 def _user_site() -> str:
     """File and line of the innermost frame outside this package."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and _in_engine(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:  # pragma: no cover - only when called from inside the package

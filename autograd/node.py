@@ -24,7 +24,7 @@ this layout for you; it is the only code outside the engine's hot paths that nee
 from __future__ import annotations
 
 import itertools
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 N = TypeVar("N", bound="Node")
 
@@ -93,10 +93,10 @@ class Node:
             if self._x or not self._y:
                 return tuple(zip(self._x, self._dx))
             # a fused neuron whose relu is off keeps no edges: its inputs, each with 0.0
-            return tuple((v, 0.0) for g in self._y for v in g if isinstance(v, Node))
+            return tuple((v, 0.0) for g in self._y for v in g if isinstance(v, type(self)))
         out: list[tuple[N, float]] = []
         for v, d in ((self._x, self._dx), (self._y, self._dy)):
-            if isinstance(v, Node):
+            if isinstance(v, type(self)):
                 out.append((v, 0.0 if d is None else d))
         return tuple(out)
 
@@ -120,5 +120,5 @@ def operands(node: N) -> tuple[N, ...]:
     if node._dy is MANY:  # _x has them unless a gate is off
         return x or tuple(v for group in y for v in group if isinstance(v, Node))
     if isinstance(x, Node):
-        return (x, y) if isinstance(y, Node) else (x,)
-    return (y,) if isinstance(y, Node) else ()
+        return cast("tuple[N, ...]", (x, y) if isinstance(y, Node) else (x,))
+    return cast("tuple[N, ...]", (y,) if isinstance(y, Node) else ())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import exp, log, log1p, sqrt, tanh
 from typing import Any
@@ -194,8 +194,9 @@ class NaryPrimitive:
     """A primitive over whole sequences of operands, recorded as a single node."""
 
     name: str
-    forward: object  # (*groups of floats) -> float
-    partials: object  # (*groups) -> one sequence per group: d out / d each operand in it
+    forward: Callable[..., float]  # (*groups of floats) -> float
+    #: (*groups) -> one sequence per group: d out / d each operand in it
+    partials: Callable[..., Sequence[Sequence[Any]]]
 
 
 def _dot(xs, ys, start):

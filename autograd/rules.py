@@ -42,8 +42,9 @@ class Formula:
         self.atom = isinstance(tree.body, (ast.Name, ast.Constant, ast.Call))
         #: the number, when the formula is one (``"1.0"``)
         self.constant: float | None = None
-        if isinstance(tree.body, ast.Constant) and type(tree.body.value) in (int, float):
-            self.constant = float(tree.body.value)
+        value = tree.body.value if isinstance(tree.body, ast.Constant) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.constant = float(value)
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         self._edits = _name_edits(self.text, tree)
         self._templates: dict[tuple, str] = {}
@@ -97,16 +98,9 @@ def _name_edits(text: str, tree: ast.AST) -> list[tuple[int, int, str]]:
             edits.append((*span(n), n.id))
         elif isinstance(n, ast.Compare):
             for c in (n.left, *n.comparators):
-                if _small_int(c):
-                    assert isinstance(c, ast.Constant)
+                if isinstance(c, ast.Constant) and type(c.value) is int and abs(c.value) <= 2**53:
                     edits.append((*span(c), "=" + repr(float(c.value))))
     return sorted(edits)
-
-
-def _small_int(n: ast.AST) -> bool:
-    """An int literal that a float represents exactly."""
-    v = getattr(n, "value", None)
-    return isinstance(n, ast.Constant) and type(v) is int and abs(v) <= 2**53
 
 
 def _escape(text: str) -> str:

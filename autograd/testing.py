@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .functional import grad
 from .primitives import PRIMITIVES
@@ -65,6 +66,9 @@ SMOOTH = (
 )
 KINKED = ("abs", "relu", "leaky_relu")
 
+#: What an expression is evaluated over: Values, floats, or text (to print it).
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True)
 class Step:
@@ -89,10 +93,10 @@ class Expression:
 
     def build(
         self,
-        xs: Sequence,
-        apply: Callable[[str, list], object],
-        bind: Callable[[int, object], object] | None = None,
-    ) -> object:
+        xs: Sequence[_T],
+        apply: Callable[[str, list[_T | float]], _T],
+        bind: Callable[[int, _T], _T] | None = None,
+    ) -> _T:
         """Evaluate with ``apply(name, operands)`` doing each primitive (any number type).
 
         ``bind(i, result)``, if given, sees each step's result and returns what later steps
@@ -100,7 +104,7 @@ class Expression:
         """
         nodes = list(xs)
         for i, step in enumerate(self.steps):
-            args = [nodes[o] if isinstance(o, int) else o for o in step.operands]
+            args: list[_T | float] = [nodes[o] if isinstance(o, int) else o for o in step.operands]
             for k, arg in enumerate(args):
                 # Constants are drawn inside the domain already.
                 guard = _GUARDS.get((step.name, k)) if isinstance(step.operands[k], int) else None
@@ -210,8 +214,9 @@ def expressions(
     for i in range(n_steps):
         name = draw(st.sampled_from(list(primitives)))
         available = n_inputs + i
-        # Lean towards recent nodes so expressions get deep as well as wide.
-        node = st.integers(0, available - 1).map(lambda k, a=available: a - 1 - k)
+        # Lean towards recent nodes so expressions get deep as well as wide. (The strategy is
+        # drawn from in this iteration only, so the lambda may read ``available`` late.)
+        node = st.integers(0, available - 1).map(lambda k: available - 1 - k)
         operands = [draw(node)]
         if PRIMITIVES[name].arity == 2:
             if constants and draw(st.integers(0, 3)) == 0:
@@ -265,15 +270,14 @@ def assert_gradients_match(
         except (ArithmeticError, ValueError):
             return math.nan
 
-    def gradient(point: list[float], create_graph: bool = False) -> list:
+    def gradient(point: list[float], create_graph: bool = False) -> tuple[list[Value], list[Value]]:
         leaves = [Value(x) for x in point]
         out = f(leaves)
         return list(grad(out, leaves, create_graph=create_graph)), leaves
 
     y = value(xs)
     assume(math.isfinite(y) and abs(y) < max_value)
-    engine, _ = gradient(xs)
-    engine = [g.data for g in engine]
+    engine = [g.data for g in gradient(xs)[0]]
     numeric = central_difference(value, xs)
     assume(all(math.isfinite(n) and abs(n) < max_value for n in numeric))
     scale = max([1.0, abs(y)] + [abs(n) for n in numeric])
@@ -284,7 +288,11 @@ def assert_gradients_match(
         firsts, leaves = gradient(xs, create_graph=True)
         engine2 = [[g.data for g in grad(d, leaves)] for d in firsts]
         for i in range(len(xs)):
-            numeric2 = central_difference(lambda p, i=i: gradient(p)[0][i].data, xs)
+
+            def partial(point: list[float], i: int = i) -> float:
+                return gradient(point)[0][i].data
+
+            numeric2 = central_difference(partial, xs)
             _compare(
                 f"row {i} of the Hessian", engine2[i], numeric2, rtol * 100, atol * 100 * scale, xs
             )

@@ -151,14 +151,14 @@ class Value(Node):
             d out/dy = 1.0
         """
         x = self.data
-        if isinstance(other, Value):
-            y = other.data
-            constant = False
-        else:
+        if not isinstance(other, Value):
             y = other if type(other) is float else _number(other)
             if y is None:
                 return NotImplemented
             constant = True  # a plain number: no gradient flows back to it
+        else:
+            y = other.data
+            constant = False
         try:
             out = x + y
         except (ArithmeticError, ValueError) as error:
@@ -222,14 +222,14 @@ class Value(Node):
             d out/dy = -1.0
         """
         x = self.data
-        if isinstance(other, Value):
-            y = other.data
-            constant = False
-        else:
+        if not isinstance(other, Value):
             y = other if type(other) is float else _number(other)
             if y is None:
                 return NotImplemented
             constant = True  # a plain number: no gradient flows back to it
+        else:
+            y = other.data
+            constant = False
         try:
             out = x - y
         except (ArithmeticError, ValueError) as error:
@@ -293,14 +293,14 @@ class Value(Node):
             d out/dy = x
         """
         x = self.data
-        if isinstance(other, Value):
-            y = other.data
-            constant = False
-        else:
+        if not isinstance(other, Value):
             y = other if type(other) is float else _number(other)
             if y is None:
                 return NotImplemented
             constant = True  # a plain number: no gradient flows back to it
+        else:
+            y = other.data
+            constant = False
         try:
             out = x * y
         except (ArithmeticError, ValueError) as error:
@@ -364,14 +364,14 @@ class Value(Node):
             d out/dy = -out * reciprocal(y)
         """
         x = self.data
-        if isinstance(other, Value):
-            y = other.data
-            constant = False
-        else:
+        if not isinstance(other, Value):
             y = other if type(other) is float else _number(other)
             if y is None:
                 return NotImplemented
             constant = True  # a plain number: no gradient flows back to it
+        else:
+            y = other.data
+            constant = False
         try:
             out = x / y
         except (ArithmeticError, ValueError) as error:
@@ -435,14 +435,14 @@ class Value(Node):
             d out/dy = 0.0 if iszero(x) else xlogy(out, x)
         """
         x = self.data
-        if isinstance(other, Value):
-            y = other.data
-            constant = False
-        else:
+        if not isinstance(other, Value):
             y = other if type(other) is float else _number(other)
             if y is None:
                 return NotImplemented
             constant = True  # a plain number: no gradient flows back to it
+        else:
+            y = other.data
+            constant = False
         try:
             out = real_pow(x, y)
         except (ArithmeticError, ValueError) as error:
@@ -861,15 +861,15 @@ class Value(Node):
         At x = 0.0 the derivative jumps; the value above is PyTorch's choice.
         """
         x = self.data
-        if isinstance(slope, Value):
-            y = slope.data
-            constant = False
-        else:
+        if not isinstance(slope, Value):
             y = slope if type(slope) is float else _number(slope)
             if y is None:
                 raise TypeError(f"leaky_relu: slope must be a Value or a number, "
                                 f"got {slope!r}")
             constant = True  # a plain number: no gradient flows back to it
+        else:
+            y = slope.data
+            constant = False
         try:
             out = x if x > 0.0 else x * y
         except (ArithmeticError, ValueError) as error:

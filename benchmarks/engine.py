@@ -161,8 +161,9 @@ def figure_depth(n: int = 2_000_000) -> dict:
 # -- the library step and its speed limit ------------------------------------------------
 
 
-def nn_step_factory(seed: int = 0):
-    """The moons step written with chainrule's nn, as the README shows it."""
+def nn_step_factory(seed: int = 0, rows: bool = False):
+    """The moons step written with chainrule's nn, as the README shows it (the model called
+    on the whole batch), or micrograd-style, row by row (``rows=True``)."""
     from nn import MLP
     from nn.losses import hinge_loss, l2_penalty
 
@@ -171,7 +172,7 @@ def nn_step_factory(seed: int = 0):
     X, y = moons_data()
 
     def step(k: int = 0) -> float:
-        scores = model(X)  # a batch: the README's way
+        scores = [model(x) for x in X] if rows else model(X)  # a batch: the README's way
         loss = hinge_loss(scores, y) + l2_penalty(params, 1e-4)
         model.zero_grad()
         loss.backward()
@@ -254,9 +255,10 @@ def plain_float_step_factory(model):
     return step, loss_and_grads
 
 
-def figure_library(rounds: int = 7) -> dict:
-    """Figure 2: the moons step with nn vs the hand-written plain-float step."""
-    step, model = nn_step_factory()
+def figure_library(rounds: int = 7, rows: bool = False) -> dict:
+    """Figure 2: the moons step with nn vs the hand-written plain-float step; with
+    ``rows=True`` the model is called row by row, as micrograd users write it."""
+    step, model = nn_step_factory(rows=rows)
     plain, loss_and_grads = plain_float_step_factory(model)
     # The two compute the same thing: check before timing.
     params = model.parameters()

@@ -53,7 +53,9 @@ def test_a_fused_neuron_shows_every_input_weight_and_bias():
     s = 0.5 + 3.0 - 8.0
     slope = 1 - math.tanh(s) ** 2
     assert [v for v, _ in on.edges] == [*w, *x, b]
-    assert [d for _, d in on.edges] == pytest.approx([slope * 3.0, slope * 4.0, slope, -2 * slope, slope])
+    assert [d for _, d in on.edges] == pytest.approx(
+        [slope * 3.0, slope * 4.0, slope, -2 * slope, slope]
+    )
     off = dense([w], x, [b], "relu")[0]
     assert off.data == 0.0 and off.edges == tuple((v, 0.0) for v in [*w, *x, b])
 

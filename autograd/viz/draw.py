@@ -255,9 +255,17 @@ class _Drawing:
         return ["dashed box: a node drawn again beside a distant use"]
 
 
-def _box(graph, name: str, label: str, grad: float, data: float, shape: str, style: str = ""):
+def _box(
+    graph: graphviz.Digraph,
+    name: str,
+    label: str,
+    grad: float,
+    data: float,
+    shape: str,
+    style: str = "",
+) -> str:
     """Add a node filled by its gradient; returns the fill colour."""
-    extra = {}
+    extra: dict[str, str] = {}
     if not (math.isfinite(grad) and math.isfinite(data)):
         extra = {"fontcolor": "white", "penwidth": "2"}  # red fill: keep the text readable
     fill = grad_colour(grad, data)

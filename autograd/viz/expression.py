@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping
+from typing import cast
 
 from autograd import PRIMITIVES, Value
 
@@ -119,6 +120,7 @@ def _refuse(node: ast.AST) -> None:
 
 
 def _op_symbol(op: ast.AST) -> str:
+    symbols: dict[type[ast.AST], str]
     symbols = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<"}
     symbols.update({ast.RShift: ">>", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"})
     symbols.update({ast.Invert: "~", ast.Not: "not"})
@@ -157,12 +159,12 @@ def evaluate(text: str, variables: Mapping[str, float]) -> tuple[Value, dict[str
     lines = [line.encode("utf-8") for line in re.split(r"\r\n|\r|\n", text.strip())]
     leaves: dict[str, Value] = {}
     results: list[object] = []  # a stack of operand values
-    todo: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    todo: list[tuple[ast.expr, bool]] = [(tree.body, False)]
     try:
         while todo:  # post-order with an explicit stack: a long chain a+a+...+a is fine
             node, ready = todo.pop()
             if isinstance(node, ast.Constant):
-                results.append(float(node.value))
+                results.append(float(cast(float, node.value)))  # parse() let only numbers in
             elif isinstance(node, ast.Name):
                 results.append(_variable(node.id, variables, leaves))
             elif not ready:
@@ -177,16 +179,16 @@ def evaluate(text: str, variables: Mapping[str, float]) -> tuple[Value, dict[str
         raise ExpressionError(str(error)) from None
     (out,) = results
     if not isinstance(out, Value):  # no variables at all: "2 * 3"
-        out = Value(out, label=_label(tree.body, lines))
+        out = Value(cast(float, out), label=_label(tree.body, lines))
     return out, leaves
 
 
-def _operands(node: ast.AST) -> list[ast.AST]:
+def _operands(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp):
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
-    return list(node.args)  # a Call: parse() allowed nothing else
+    return list(cast(ast.Call, node).args)  # parse() allowed nothing else
 
 
 def _variable(name: str, variables: Mapping[str, float], leaves: dict[str, Value]) -> Value:
@@ -201,7 +203,7 @@ def _variable(name: str, variables: Mapping[str, float], leaves: dict[str, Value
     return leaf
 
 
-def _apply(node: ast.AST, args: list, lines: list[bytes]) -> object:
+def _apply(node: ast.expr, args: list, lines: list[bytes]) -> object:
     if isinstance(node, ast.BinOp):
         a, b = args
         if not isinstance(a, Value) and not isinstance(b, Value):
@@ -213,24 +215,26 @@ def _apply(node: ast.AST, args: list, lines: list[bytes]) -> object:
         if out is args[0]:  # unary plus: the same value, nothing new to label
             return out
     else:
-        fn = FUNCTIONS[node.func.id][0]
+        call = cast(ast.Call, node)  # parse() allowed nothing else
+        fn = FUNCTIONS[cast(ast.Name, call.func).id][0]
         first = args[0]
         if not isinstance(first, Value):  # tanh(0.5): the number becomes a leaf
-            first = Value(first, label=_label(node.args[0], lines))
+            first = Value(first, label=_label(call.args[0], lines))
         out = fn(first, *args[1:])
     if isinstance(out, Value):
         out.label = _label(node, lines)
     return out
 
 
-def _label(node: ast.AST, lines: list[bytes]) -> str:
+def _label(node: ast.expr, lines: list[bytes]) -> str:
     """The node's source text, if it is on one line and short; else ``""``."""
     # Sliced from the node's own offsets (bytes of UTF-8): ast.get_source_segment splits
     # the whole source on every call, which made a 2,000-term sum take seconds.
-    if node.lineno != node.end_lineno or node.end_col_offset - node.col_offset > 4 * MAX_LABEL:
+    end = node.end_col_offset
+    if end is None or node.lineno != node.end_lineno or end - node.col_offset > 4 * MAX_LABEL:
         return ""
     if node.lineno > len(lines):  # not expected; a missing label is better than a crash
         return ""
-    line = lines[node.lineno - 1][node.col_offset : node.end_col_offset]
+    line = lines[node.lineno - 1][node.col_offset : end]
     text = " ".join(line.decode("utf-8").split())
     return text if len(text) <= MAX_LABEL else ""

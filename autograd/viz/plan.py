@@ -123,7 +123,7 @@ def _group(
     grouping: str,
 ) -> tuple[list[Group], list[int]]:
     """Groups by neuron or layer, and each value's item (the root always stands alone)."""
-    neurons = set(neuron_of) - {None}
+    neurons = {n for n in neuron_of if n is not None}
     groups: list[Group] = []
     by_name: dict[str, int] = {}
     item_of = list(range(len(values)))
@@ -182,9 +182,9 @@ def make_plan(root: Value, *, max_nodes: int | None, grouping: str | None) -> Pl
         # Every value is its own item, and the walk's order is already breadth-first.
         item_of = list(range(len(values)))
         drawn = list(range(min(budget, len(values))))
-        item_parents = {i: list(parents[i]) for i in drawn}
+        rows = {i: list(parents[i]) for i in drawn}
         cut = len(values) - len(drawn)
-        return Plan(values, parents, None, groups, item_of, drawn, item_parents, cut, max_nodes)
+        return Plan(values, parents, None, groups, item_of, drawn, rows, cut, max_nodes)
 
     # The graph of items: an edge wherever a value's operand lies in another item.
     item_parents: dict[int, dict[int, None]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -23,7 +24,7 @@ def render(
     path: str | os.PathLike[str],
     *,
     timeout: float | None = 300.0,
-    **draw_options,
+    **draw_options: Any,
 ) -> Path:
     """Draw ``root`` (see ``draw_dot``, which takes ``draw_options``) and write it to ``path``.
 

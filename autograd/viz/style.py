@@ -96,6 +96,7 @@ def one_line(text: str) -> str:
     return "".join(" " if c < " " or c == "\x7f" else c for c in text)
 
 
+_LEGEND_STEPS: tuple[tuple[float, str], ...]
 _LEGEND_STEPS = ((0.0, "0"), (1e-8, "1e-8"), (1e-6, "1e-6"), (1e-4, "1e-4"))
 _LEGEND_STEPS += ((1e-2, "0.01"), (1.0, "1"), (10.0, "10"), (1e2, "100+"))
 
