@@ -10,10 +10,10 @@ the chain rule done once, in the forward pass:
 where ``s = b + w . x``. A relu that is off (act'(s) = 0) keeps no edges, so the backward
 pass never visits the weights and inputs of a dead unit.
 
-The loop over a layer's neurons is generated from the table's formula text for each
-activation, as the ``Value`` methods are, and reads the inputs' numbers once per layer
-rather than once per neuron. On the moons training step this made the whole step about
-3x faster than a ``dot`` node and a ``relu`` node per neuron.
+The loop over a layer's neurons (``_LOOP`` below) has the activation's formulas written in
+from the table by ``autograd.rules``, as the ``Value`` methods do, and reads the inputs'
+numbers once per layer rather than once per neuron. On the moons training step this made
+the whole step about 3x faster than a ``dot`` node and a ``relu`` node per neuron.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from operator import mul
 from typing import Any
 
 from . import modes
-from .primitives import NARY_PRIMITIVES, PRIMITIVES, Activated
-from .rules import float_rules
+from .node import MANY, next_number
+from .primitives import FLOAT_FUNCTIONS, NARY_PRIMITIVES, PRIMITIVES, Activated
+from .rules import float_rules, formula, run_source
 from .value import Value, _number, _outside_domain, apply_nary, nary_node
 
 _DOT = NARY_PRIMITIVES["dot"]
@@ -44,60 +45,86 @@ def activated(name: str) -> Activated:
     return p
 
 
-def _layer(
-    p: Activated | None,
-    rows: list[tuple[Value, ...]],
-    wds: list[list[float]],
-    bts: list[tuple[Value]],
-    bds: list[float],
-    xs: tuple[Any, ...],
-    xd: list[float],
-    xv: tuple[Value, ...],
-    labels: Sequence[str],
-) -> list[Value]:
-    """One sample through a layer whose weights and biases are all Values: a neuron is
-    ``s = b + w . x`` (in C), then the activation's forward rule and its slope at ``s``,
-    each one call of the table's rule as a float function (``autograd.rules``)."""
-    forward: Callable[..., float] | None = None
-    slope: Callable[..., float] = _one
-    gate = False
-    name = "dot"
-    if p is not None:
-        forward, slope = float_rules(p.act)[:2]
-        gate, name = p.act.gate, p.name
-    # d out / d w_i = act'(s) x_i, d out / d x_i = act'(s) w_i, d out / d b = act'(s)
+# One sample through a layer whose weights and biases are all Values. The activation's
+# forward formula and derivative are the table's text, written in by autograd.rules, so a
+# neuron costs no call beyond its weighted sum (which runs in C): this loop is most of a
+# training step. The formulas call their operand x; here that is the weighted sum.
+_LOOP = """\
+def layer(rows, wds, bts, bds, xs, xd, xv, labels):
     nodes = []
     for ws, wd, bt, bd, label in zip(rows, wds, bts, bds, labels):
-        s = sum(map(mul, wd, xd), bd)
-        if forward is None:
-            out = s
-        else:
-            try:
-                out = forward(s)
-            except (ArithmeticError, ValueError) as error:
-                out = _outside_domain(error, p.act.name, s)  # type: ignore[union-attr]
-        d = slope(s, None, out)
-        partials = (*xd, *wd, 1.0) if xv else (*xd, 1.0)
-        parents = ws + xv + bt
-        if d == 1.0:  # a relu that is on: the inner partials as they are
-            pass
-        elif gate and not d:  # off: no edges, the backward pass skips the whole unit
+        x = sum(map(mul, wd, xd), bd)
+        try:
+            out = {forward}
+        except (ArithmeticError, ValueError) as error:
+            out = outside_domain(error, "{act}", x)
+        d = {slope}
+        # d out / d w_i = d * x_i, d out / d x_i = d * w_i, d out / d b = d
+        if d == 1.0:  # a relu that is on: the partials of the weighted sum as they are
+            parents = ws + xv + bt
+            partials = (*xd, *wd, 1.0) if xv else (*xd, 1.0)
+        elif {gate} and not d:  # a gate that is off: no edges, the unit is skipped
             parents = partials = ()
         else:
-            partials = tuple([d * q for q in partials])
-        if _modes.threads:  # the weighted sum is an operation of its own to check
-            modes.check(name, s, (*wd, *xd, bd))
-        nodes.append(
-            nary_node(p or _DOT, out, parents, partials, (ws, xs, bt), (wd, xd, (s,)), label)
-        )
+            parents = ws + xv + bt
+            partials = tuple([d * q for q in ((*xd, *wd, 1.0) if xv else (*xd, 1.0))])
+        if active.threads:  # no_grad, detect_anomaly or a trace: the checked constructor
+            check("dot", x, (*wd, *xd, bd))
+            groups = (ws, xs, bt)
+            nodes.append(nary_node(p, out, parents, partials, groups, (wd, xd, (x,)), label))
+            continue
+        node = new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = label
+        node._seq = next_number()
+        node._op = p
+        node._x = parents
+        node._dx = partials
+        node._y = (ws, xs, bt)
+        node._dy = MANY
+        nodes.append(node)
     return nodes
+"""
+
+_layers: dict[Activated | None, Callable[..., list[Value]]] = {}
 
 
-def _one(s: float, y: object, out: float) -> float:
-    return 1.0
+def _layer_function(p: Activated | None) -> Callable[..., list[Value]]:
+    """The loop for activation ``p`` (None: a linear layer), written once and kept."""
+    fn = _layers.get(p)
+    if fn is None:
+        if p is None:
+            fields = {"forward": "x", "act": "dot", "slope": "1.0", "gate": False}
+            functions: dict[str, Any] = {}
+        else:
+            act = p.act
+            fields = {
+                "forward": formula(act.forward).render(),
+                "act": act.name,
+                "slope": formula(act.dx).render(),
+                "gate": act.gate,
+            }
+            functions = act.functions
+        namespace = {
+            **FLOAT_FUNCTIONS,
+            **functions,
+            "mul": mul,
+            "outside_domain": _outside_domain,
+            "active": modes.active,
+            "check": modes.check,
+            "nary_node": nary_node,
+            "p": _DOT if p is None else p,
+            "new": object.__new__,
+            "next_number": next_number,
+            "Value": Value,
+            "MANY": MANY,
+        }
+        what = f"dense layer of {'dot' if p is None else p.name}"
+        fn = _layers[p] = run_source(_LOOP.format(**fields), what, namespace)["layer"]
+    return fn
 
 
-_modes = modes.active
 
 
 def dense(
@@ -127,6 +154,7 @@ def dense(
     [[1.0, 3.0], [-4.0, 2.0]]
     """
     p = None if activation is None else activated(activation)
+    layer = _layer_function(p)
     rows = [tuple(w) for w in weights]
     biases = list(biases)
     if len(rows) != len(biases):
@@ -162,7 +190,7 @@ def dense(
                     raise TypeError(f"dense: inputs must be Values or numbers, got {v!r}")
             xv = None
         if fast and xv is not None and widths <= {len(xs)}:
-            out.append(_layer(p, rows, wds, bts, bds, xs, xd, xv, labels))
+            out.append(layer(rows, wds, bts, bds, xs, xd, xv, labels))
         else:
             out.append([_general(*r, xs, activation) for r in zip(rows, biases, labels)])
     return out if batch else out[0]
