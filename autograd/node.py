@@ -51,7 +51,18 @@ next_number = itertools.count(1).__next__
 class Node:
     """The storage of a ``Value``: see the module docstring for the layout."""
 
-    __slots__ = ("data", "grad", "label", "_op", "_x", "_dx", "_y", "_dy", "_seq")
+    # A dict of slots: help() shows each public one with its text.
+    __slots__ = {
+        "data": "The node's number, a float.",
+        "grad": "d root / d this node from the last backward pass that reached it (0.0 before).",
+        "label": "A name for pictures and messages ('' by default).",
+        "_op": "The primitive that made the node; None for a leaf.",
+        "_x": "The first operand (a Value or a number), or an n-ary node's Value operands.",
+        "_dx": "d node / d _x as a float (None: no edge), or an n-ary node's partials.",
+        "_y": "The second operand (a Value, a number or None), or an n-ary node's groups.",
+        "_dy": "d node / d _y as a float (None: no edge), or MANY for an n-ary node.",
+        "_seq": "The creation number (0 for a leaf): the backward pass's order.",
+    }
 
     data: float
     grad: float
