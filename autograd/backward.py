@@ -45,46 +45,70 @@ _accumulating = threading.Lock()
 
 def order(root: Node) -> list[Any]:
     """``root`` and the interior nodes below it that a gradient reaches, newest first
-    (nothing for a leaf). Leaves are never listed: nothing waits on them.
+    (nothing for a leaf)."""
+    return walk(root)[0]
+
+
+def walk(root: Node) -> tuple[list[Any], list[Any]]:
+    """The interior nodes a gradient from ``root`` reaches (``root`` first), newest first,
+    and the leaves it reaches.
 
     The walk runs over the list it grows, so there is no separate stack; the two operand
     slots are spelled out, as a tuple per node cost 10% of a training step.
     """
     if not root._seq:
-        return []
-    found = [root]
+        return [], []
+    found, leaves = [root], []
     seen = {root}
-    keep, mark = found.append, seen.add
+    keep, leaf, mark = found.append, leaves.append, seen.add
     for node in found:
         dy = node._dy
         if dy is MANY:
             for v in node._x:
-                if v._seq and v not in seen:
-                    keep(v)
+                if v not in seen:
                     mark(v)
+                    if v._seq:
+                        keep(v)
+                    else:
+                        leaf(v)
             continue
         if node._dx is not None:
             v = node._x
-            if v._seq and v not in seen:
-                keep(v)
+            if v not in seen:
                 mark(v)
+                if v._seq:
+                    keep(v)
+                else:
+                    leaf(v)
         if dy is not None:
             v = node._y
-            if v._seq and v not in seen:
-                keep(v)
+            if v not in seen:
                 mark(v)
+                if v._seq:
+                    keep(v)
+                else:
+                    leaf(v)
     found.sort(key=_creation, reverse=True)
-    return found
+    return found, leaves
 
 
 def backward(root: Node) -> None:
-    """Accumulate d root / d leaf into every leaf's ``.grad`` (seed 1.0)."""
-    nodes = order(root)
+    """Add d root / d leaf into every leaf's ``.grad`` (seed 1.0).
+
+    Each leaf's gradient is summed over this pass first and then added to what ``.grad``
+    held, as PyTorch does, so a second call adds exactly the same amount again.
+    """
+    nodes, leaves = walk(root)
     with _accumulating:
+        held = [v.grad for v in leaves]
+        for v in leaves:
+            v.grad = 0.0
         for v in nodes:  # interior nodes hold this call's gradient only
             v.grad = 0.0
         root.grad += 1.0
         _propagate(nodes)
+        for v, g in zip(leaves, held):
+            v.grad = g + v.grad
         if modes.active.threads and modes.is_anomaly_enabled():
             _check_gradients(nodes)
 

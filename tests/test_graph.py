@@ -150,7 +150,7 @@ def test_an_interrupted_backward_leaves_the_graph_usable():
     events = {"n": 0}
 
     def tracer(frame, event, arg):
-        if frame.f_code.co_name != "order":
+        if frame.f_code.co_name != "walk":
             return None
 
         def local(frame, event, arg):
@@ -188,3 +188,22 @@ def test_a_pickled_or_copied_graph_differentiates_as_the_original():
         (y * 2.0).backward()
         assert x2.grad == x.grad != 0.0
     assert later
+
+
+def test_a_second_backward_adds_exactly_the_first_calls_gradient():
+    # The pass sums a leaf's terms first and adds the sum to .grad (PyTorch's AccumulateGrad):
+    # 0.1 + 0.2 is 0.30000000000000004, and a second call adds that again, not 0.2 then 0.1.
+    x = Value(5.0)
+    y = x * 0.1 + x * 0.2
+    y.backward()
+    once = x.grad
+    assert once == 0.1 + 0.2
+    y.backward()
+    assert x.grad == once + once
+
+
+def test_backward_from_a_leaf_seeds_it():
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
