@@ -58,7 +58,8 @@ def walk(root: Node) -> tuple[list[Any], list[Any]]:
     """
     if not root._seq:
         return [], []
-    found, leaves = [root], []
+    found: list[Any] = [root]
+    leaves: list[Any] = []
     seen = {root}
     keep, leaf, mark = found.append, leaves.append, seen.add
     for node in found:

@@ -68,6 +68,11 @@ def define_primitive(
         if not callable(fn):
             raise TypeError(f"define_primitive: functions[{fname!r}] is not callable")
     known = _OPERAND_NAMES | set(FLOAT_FUNCTIONS) | set(functions) | set(PRIMITIVES) | {name}
+    if dy is not None and isinstance(forward, str) and "y" not in _names(forward):
+        raise ValueError(
+            f"define_primitive {name}: dy is given but forward {forward!r} does not use y "
+            "(a one-operand primitive has no dy)"
+        )
     formulas = {"forward": forward, "dx": dx, "dy": dy}
     for what, formula in formulas.items():
         if formula is not None:
@@ -120,3 +125,10 @@ def _check_formula(name: str, what: str, formula: str, known: set, two_operands:
             raise ValueError(
                 f"define_primitive {name}: {what} may only use names, numbers and calls"
             )
+
+
+def _names(formula: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(formula, mode="eval")) if isinstance(n, ast.Name)}
+    except SyntaxError:
+        return set()  # _check_formula says what is wrong with it

@@ -97,14 +97,24 @@ def check_primitive(
         def f(v: list[Value]) -> Value:
             return apply(*v)
 
-        gradcheck(f, xs)
+        try:
+            gradcheck(f, xs)
+        except GradcheckError as error:
+            raise GradcheckError(f"{name}: its first derivatives: {error}") from None
         if second_order:
             for i in range(arity):
 
                 def first(v: list[Value], i: int = i) -> Value:
                     return grad(f(v), v, create_graph=True)[i]
 
-                gradcheck(first, xs, atol=1e-4, rtol=1e-3)
+                try:
+                    gradcheck(first, xs, atol=1e-4, rtol=1e-3)
+                except GradcheckError as error:
+                    wrt = "xy"[i]
+                    raise GradcheckError(
+                        f"{name}: the derivatives of d {name}/d{wrt} (second order, from the "
+                        f"table's d{wrt} formula over Values): {error}"
+                    ) from None
     return True
 
 

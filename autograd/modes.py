@@ -19,6 +19,9 @@ from types import FrameType
 _lock = threading.Lock()
 _local = threading.local()
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# The library's own files, skipped when naming the user's line: this package and chainrule's
+# nn, installed beside it (a layer's node was made by your call of the model, not by nn).
+_LIBRARY_DIRS = (_PACKAGE_DIR, os.path.join(os.path.dirname(_PACKAGE_DIR), "nn"))
 
 
 class _Counter:
@@ -148,7 +151,7 @@ def _user_site() -> str:
 
 def _in_engine(filename: str) -> bool:
     # The package's files, and code it made at run time (autograd.rules.run_source).
-    return filename.startswith("<chainrule") or os.path.dirname(filename) == _PACKAGE_DIR
+    return filename.startswith("<chainrule") or os.path.dirname(filename) in _LIBRARY_DIRS
 
 
 def site(node: object) -> str | None:

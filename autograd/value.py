@@ -132,12 +132,19 @@ class Value(Node):
 
     @staticmethod
     def source(name: str) -> str:
-        """The source of the methods written from the table for primitive ``name``.
+        """The source of the methods written from the table for primitive ``name`` (or
+        for the primitive behind method ``name``: ``"mul"`` or ``"__mul__"``).
 
         >>> print(Value.source("tanh").splitlines()[0])
         def tanh(self) -> Value:
         """
-        p = PRIMITIVES[name]
+        p = PRIMITIVES.get(name) or next(
+            (q for q in PRIMITIVES.values() if name in q.methods or f"__{name}__" in q.methods),
+            None,
+        )
+        if p is None:
+            known = ", ".join(PRIMITIVES)
+            raise KeyError(f"Value.source: no primitive or method {name!r}; primitives: {known}")
         methods = [getattr(Value, m) for m in p.methods]
         return "\n".join(inspect.getsource(m).replace("\n    ", "\n")[4:] for m in methods)
 

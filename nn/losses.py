@@ -19,23 +19,39 @@ from autograd import Value
 
 Scalar = Value | float
 Scalars = Scalar | Sequence[Scalar]
+#: What a model gives for a batch: one output per sample, each a Value or (the type an
+#: ``MLP`` call has, whatever its size) a list of one Value.
+Outputs = Scalar | Sequence[Scalar | Sequence[Scalar]]
 
 
-def _as_list(x: Scalars, what: str) -> list[Scalar]:
+def _as_list(x: Outputs, what: str) -> list[Scalar]:
     if isinstance(x, (Value, float, int)):
         return [x]
     if isinstance(x, numbers.Real):  # a numpy scalar, say
         return [float(x)]
-    out = list(x)
+    out = [_one(v, what, i) for i, v in enumerate(x)]
     if not out:
         raise ValueError(f"{what} is empty")
     return out
 
 
-def _pairs(pred: Scalars, target: Scalars) -> tuple[list[Scalar], list[Scalar]]:
-    ps, ts = _as_list(pred, "pred"), _as_list(target, "target")
+def _one(v: Scalar | Sequence[Scalar], what: str, i: int) -> Scalar:
+    if isinstance(v, (Value, float, int)) or not isinstance(v, Sequence):
+        return v
+    if len(v) != 1:
+        raise TypeError(
+            f"{what}[{i}] is a list of {len(v)} outputs; this loss takes one per sample "
+            "(a model with one output, or the one output you mean)"
+        )
+    return v[0]
+
+
+def _pairs(
+    pred: Outputs, target: Scalars, names: tuple[str, str] = ("pred", "target")
+) -> tuple[list[Scalar], list[Scalar]]:
+    ps, ts = _as_list(pred, names[0]), _as_list(target, names[1])
     if len(ps) != len(ts):
-        raise ValueError(f"pred has {len(ps)} elements but target has {len(ts)}")
+        raise ValueError(f"{names[0]} has {len(ps)} elements but {names[1]} has {len(ts)}")
     return ps, ts
 
 
@@ -47,7 +63,7 @@ def _reduce(total: Value, n: int, reduction: str) -> Value:
     raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
 
 
-def mse_loss(pred: Scalars, target: Scalars, reduction: str = "mean") -> Value:
+def mse_loss(pred: Outputs, target: Scalars, reduction: str = "mean") -> Value:
     """Mean squared error, as ``torch.nn.functional.mse_loss``.
 
     >>> mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
@@ -58,19 +74,19 @@ def mse_loss(pred: Scalars, target: Scalars, reduction: str = "mean") -> Value:
     return _reduce(autograd.dot(diffs, diffs), len(diffs), reduction)
 
 
-def hinge_loss(scores: Scalars, labels: Scalars, reduction: str = "mean") -> Value:
+def hinge_loss(scores: Outputs, labels: Scalars, reduction: str = "mean") -> Value:
     """micrograd's SVM max-margin loss: the mean of ``relu(1 - label * score)``, labels +-1.
 
     >>> hinge_loss([Value(0.5), Value(-2.0)], [1, -1]).data
     0.25
     """
-    ss, ys = _pairs(scores, labels)
+    ss, ys = _pairs(scores, labels, ("scores", "labels"))
     margins = [(1.0 - y * s).relu() for s, y in zip(_values(ss), ys)]  # a float score too
     return _reduce(autograd.sum(margins), len(ss), reduction)
 
 
 def binary_cross_entropy_with_logits(
-    logits: Scalars, targets: Scalars, reduction: str = "mean"
+    logits: Outputs, targets: Scalars, reduction: str = "mean"
 ) -> Value:
     """``-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))``, stable at any logit.
 
@@ -80,14 +96,14 @@ def binary_cross_entropy_with_logits(
     >>> round(binary_cross_entropy_with_logits(Value(0.0), 1.0).data, 6)
     0.693147
     """
-    xs, ys = _pairs(logits, targets)
+    xs, ys = _pairs(logits, targets, ("logits", "targets"))
     total = autograd.sum(
         [x.softplus() if isinstance(x, Value) else Value(x).softplus() for x in xs]
     )
     return _reduce(total - autograd.dot(xs, ys), len(xs), reduction)
 
 
-def log_sum_exp(values: Sequence[Scalar]) -> Value:
+def log_sum_exp(values: Scalars) -> Value:
     """``log(sum(exp(v)))``, shifted by the largest value so no exp overflows.
 
     The shift is a constant: the gradient of log-sum-exp (the softmax) does not depend on it.
@@ -99,7 +115,7 @@ def log_sum_exp(values: Sequence[Scalar]) -> Value:
     return autograd.sum(terms).log() + m
 
 
-def cross_entropy(logits: Sequence[Scalar], target_index: int) -> Value:
+def cross_entropy(logits: Scalars, target_index: int) -> Value:
     """``-log softmax(logits)[target_index]`` for one sample, as PyTorch's ``cross_entropy``.
 
     Finite, with a finite gradient, even at logits of +-1000.

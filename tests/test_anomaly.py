@@ -43,3 +43,15 @@ def test_anomaly_and_no_grad_together():
     with detect_anomaly(), no_grad():
         y = Value(2.0) * 3.0
     assert y.parents == () and y.data == 6.0
+
+
+def test_an_anomaly_inside_a_model_names_the_users_call_of_it():
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[0].w[0].data = 1e308
+    with detect_anomaly():
+        with pytest.raises(AnomalyError) as info:
+            line = inspect.currentframe().f_lineno + 1
+            model([10.0, 1.0])  # this line, not nn's
+    assert f"{__file__}:{line}" in str(info.value)

@@ -77,3 +77,17 @@ def test_check_primitive_catches_a_derivative_that_leaves_the_graph():
 def test_bad_definitions_are_refused_up_front(kwargs, words):
     with pytest.raises(ValueError, match=words):
         define_primitive(**kwargs)
+
+
+def test_a_dy_for_a_forward_without_y_is_refused():
+    with pytest.raises(ValueError, match="does not use y"):
+        define_primitive("t_no_y", "x * x", dx="2.0 * x", dy="1.0")
+
+
+def test_a_wrong_second_derivative_is_named_as_such():
+    # d/dx is right at every point as a number, but float() cuts it off the graph, so its
+    # own derivative (the second one) comes out wrong.
+    frozen = {"frozen": lambda v: getattr(v, "data", v)}
+    define_primitive("t_cube_frozen", "x * x * x", dx="3.0 * frozen(x) * x", functions=frozen)
+    with pytest.raises(GradcheckError, match="second order"):
+        check_primitive("t_cube_frozen")

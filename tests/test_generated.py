@@ -48,3 +48,10 @@ def test_a_primitive_defined_at_run_time_has_source_too():
 def test_help_documents_the_data_grad_and_label():
     doc = Value.__doc__
     assert all(word in doc for word in ("``data``", "``grad``", "``label``"))
+
+
+def test_source_takes_a_primitive_or_a_method_name_and_names_the_choices():
+    assert Value.source("mul") == Value.source("__mul__")
+    assert "def __rmul__(self, other: float) -> Value:" in Value.source("mul")
+    with pytest.raises(KeyError, match="primitives: add, sub"):
+        Value.source("nope")

@@ -212,3 +212,11 @@ def test_losses_match_torch_value_and_gradient(xs):
         value, grads = _torch_grad(torch, theirs, xs)
         assert loss.data == pytest.approx(value, rel=1e-9, abs=1e-9)
         assert _grads(loss, vs) == pytest.approx(grads, rel=1e-9, abs=1e-9)
+
+
+def test_losses_take_a_models_outputs_as_they_come():
+    # An MLP's call is typed Value | list[Value] per sample: a one-element list is that output.
+    a, b = Value(0.5), Value(-2.0)
+    assert hinge_loss([[a], [b]], [1, -1]).data == hinge_loss([a, b], [1, -1]).data == 0.25
+    with pytest.raises(TypeError, match=r"scores\[1\] is a list of 2 outputs"):
+        hinge_loss([[a], [a, b]], [1, -1])
