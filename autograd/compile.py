@@ -41,8 +41,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from . import loops, modes
-from .modes import recording_comparisons
+from . import loops, modes, reads
+from .modes import TraceLog, tracing
 from .node import MANY as _MANY
 from .node import operands as _operands
 from .primitives import FLOAT_FUNCTIONS, Activated, NaryPrimitive, Primitive
@@ -121,6 +121,11 @@ class CompiledStep:
             )
         if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
             raise ValueError(f"compile: max_traces must be a positive int, got {max_traces!r}")
+        if not modes.is_grad_enabled():
+            raise ValueError(
+                "compile: called inside no_grad, where fn would record no gradient; call "
+                "compile outside it (no_grad inside fn is fine: it is replayed)"
+            )
         self.fn = fn
         self.max_traces = max_traces
         self.traces = 0
@@ -129,16 +134,11 @@ class CompiledStep:
         self._warned = False
         self._not_finite = 0  # calls in a row whose gradients came out inf or nan
         start = time.perf_counter()
-        with recording_comparisons() as log:
+        with tracing() as trace, reads.watching():
             root = _check_loss(fn(), fn)
-        variant = _build(root, log, self.params, self.inputs, time.perf_counter() - start)
-        if variant.unreached:
-            raise ValueError(
-                "compile: the loss does not depend on "
-                + ", ".join(_describe(p, self.params) for p in variant.unreached)
-                + (" (was fn run under no_grad?)" if root._op is None else "")
-            )
-        self._install(variant)
+        self._install(
+            self._build(root, trace, time.perf_counter() - start), _signature(trace)
+        )
 
     def __call__(self) -> float:
         """Forward and backward at the params' current data: set each ``.grad``, return the
@@ -181,8 +181,45 @@ class CompiledStep:
     def __repr__(self) -> str:
         return f"<CompiledStep of {self.fn!r}: {len(self.params)} params, {self.traces} trace(s)>"
 
-    def _install(self, variant: _Variant) -> None:
+    def _build(self, root: Value, trace: TraceLog, seconds: float) -> _Variant | None:
+        """Compile the branch just traced; None where it must run on the engine."""
+        if trace.errors:
+            # fn caught an error an operation raised: the compiled code would not raise and
+            # would go the other way. Such calls run on the engine; a call where nothing
+            # raises traces a branch of its own (see _signature), whose code, if the
+            # operation raises after all, falls back to the engine as any domain error does.
+            message, where = trace.errors[0]
+            warnings.warn_explicit(
+                f"compile: during the trace an operation raised ({message}) and fn caught "
+                "it; calls where it raises again run on the engine (a call where it does "
+                "not is compiled as a branch of its own)",
+                RuntimeWarning,
+                *_file_line(where),
+            )
+            return None
+        variant = _build(
+            root, trace.comparisons, _signature(trace), self.params, self.inputs, seconds
+        )
+        frozen = [where for v, where in trace.reads if v in variant.varying]
+        if frozen:
+            lines = sorted(set(frozen))
+            warnings.warn_explicit(
+                "compile: fn reads the number of a Value that depends on the params or "
+                f"inputs (float(v), v.data or a math function) at {', '.join(lines)}; the "
+                "compiled step uses the number it had during the trace. Compute with Value "
+                "operations instead (v.detach() for a number that follows the params "
+                "without passing gradient).",
+                RuntimeWarning,
+                *_file_line(lines[0]),
+            )
+        return variant
+
+    def _install(self, variant: _Variant | None, signature: tuple = ()) -> None:
         self.traces += 1
+        if variant is None:  # this branch runs on the engine
+            self._variants[signature] = None
+            self._variant = None
+            return
         self._variants[variant.signature] = variant
         self._variant = variant
 
@@ -194,18 +231,18 @@ class CompiledStep:
                 "operation left its domain), and no_grad is on; call the step outside no_grad"
             )
         start = time.perf_counter()
-        with recording_comparisons() as log:
+        with tracing() as trace, reads.watching():
             root = _check_loss(self.fn(), self.fn)
         trace_seconds = time.perf_counter() - start
         for p in self.params:
             p.grad = 0.0
         root.backward()  # also into other leaves' .grad, as on the engine
-        signature = _signature(log)
+        signature = _signature(trace)
         if signature in self._variants:
             variant = self._variants[signature]  # None: a branch kept on the engine
         elif self.traces < self.max_traces:
-            variant = _build(root, log, self.params, self.inputs, trace_seconds)
-            self._install(variant)
+            variant = self._build(root, trace, trace_seconds)
+            self._install(variant, signature)
         else:
             variant = None
         self._variant = variant
@@ -222,6 +259,12 @@ class CompiledStep:
 
 
 # -- checking what the user gave ------------------------------------------------------------
+
+
+def _file_line(where: str) -> tuple[str, int]:
+    """``"path:line"`` (as ``autograd.modes`` names a user's line) as a file and a line."""
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (where, 0)
 
 
 def _leaves(values: Iterable[Value], what: str) -> tuple[Value, ...]:
@@ -267,9 +310,10 @@ def _check_loss(root: object, fn: Callable) -> Value:
 # checks each outcome again.
 
 
-def _signature(log: list) -> tuple:
-    """What identifies a branch: the outcome of every comparison, in order."""
-    return tuple(entry[3] for entry in log)
+def _signature(trace: TraceLog) -> tuple:
+    """What identifies a branch: the outcome of every comparison, in order, and whether an
+    operation raised (and fn caught it)."""
+    return (*(entry[3] for entry in trace.comparisons), bool(trace.errors))
 
 
 # -- the table's formulas as code templates --------------------------------------------------
@@ -473,9 +517,12 @@ class _Variant:
     signature: tuple
     info: TraceInfo
     unreached: list[Value]
+    varying: set[Value]  #: the nodes that depend on a param or an input
 
 
-def _build(root: Value, log: list, params: tuple, inputs: tuple, trace_seconds: float) -> _Variant:
+def _build(
+    root: Value, log: list, signature: tuple, params: tuple, inputs: tuple, trace_seconds: float
+) -> _Variant:
     start = time.perf_counter()
     gen = _Codegen(root, log, params, inputs)
     loop = loops.plan(root, gen.order, gen.varying, log)
@@ -496,7 +543,7 @@ def _build(root: Value, log: list, params: tuple, inputs: tuple, trace_seconds: 
     compile_seconds = time.perf_counter() - start
     info = TraceInfo(gen.nodes, source.count("\n"), trace_seconds, codegen_seconds, compile_seconds)
     step = cast("Callable[[], float]", namespace["_step"])
-    return _Variant(step, source, _signature(log), info, gen.unreached)
+    return _Variant(step, source, signature, info, gen.unreached, gen.varying)
 
 
 def _backward_order(root: Value) -> list[Value]:
@@ -756,6 +803,8 @@ class _Codegen:
             depth = 0
         elif node is self.root:
             g, depth = "1.0", 0
+        elif node not in terms:  # only a stop-gradient uses it: no gradient reaches it
+            return
         else:
             name = "g" + names[node][1:]
             inline = len(edges) == 1
@@ -883,6 +932,8 @@ class _Codegen:
             if v not in varying:  # a constant (numbers never are in the set)
                 continue
             if type(rule) is str:  # a constant
+                if p.gate and rule == "0.0":  # a gate that is always off (stop_gradient)
+                    continue
                 edges.append((v, rule))
             else:
                 edges.append(

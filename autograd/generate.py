@@ -92,7 +92,7 @@ def _forward(p: Primitive, operands: str) -> str:
         f"        out = {_code(p.forward)}\n"
         "    except (ArithmeticError, ValueError) as error:\n"
         f'        out = _outside_domain(error, "{p.name}", {operands})\n'
-        "    if _modes.threads and not _grad_enabled():  # no_grad: record nothing\n"
+        "    if _modes.threads and not _recording():  # no_grad: record nothing\n"
         f"        return _unrecorded({constant_name(p)}, out, {_tuple(operands)})\n"
     )
 
@@ -107,7 +107,7 @@ def _new_node(p: Primitive, links: str, operands: str) -> str:
         f"    node._op = {constant_name(p)}\n"
         f"{links}"
         "    if _modes.threads:  # detect_anomaly, or a trace, is watching\n"
-        f"        _observe(node, {_tuple(operands)})\n"
+        f"        return _observed(node, {_tuple(operands)})\n"
         "    return node\n"
     )
 

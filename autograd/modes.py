@@ -14,7 +14,9 @@ import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -119,11 +121,24 @@ class detect_anomaly(contextlib.ContextDecorator):
         _exit("anomaly")
 
 
+@dataclass
+class TraceLog:
+    """What a traced function did in this thread beyond building its graph (see
+    ``autograd.compile``): each way it looked at numbers or left the graph."""
+
+    #: (operator, left, right, outcome) for each comparison of a Value
+    comparisons: list[tuple[str, Any, Any, bool]] = field(default_factory=list)
+    #: (message, user's line) for each error an operation raised (and fn caught)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    #: (Value, user's line) for each number read off a Value: float(v), v.data, math.f(v)
+    reads: list[tuple[Any, str]] = field(default_factory=list)
+
+
 @contextlib.contextmanager
-def recording_comparisons() -> Iterator[list]:
-    """Log (operator, left, right, outcome) for each Value comparison made in this thread."""
+def tracing() -> Iterator[TraceLog]:
+    """Record a ``TraceLog`` of what this thread does inside the block."""
     state = _state()
-    outer, log = state["log"], []  # type: tuple[list | None, list]
+    outer, log = state["log"], TraceLog()
     state["log"] = log
     _enter("trace")
     try:
@@ -133,10 +148,42 @@ def recording_comparisons() -> Iterator[list]:
         state["log"] = outer
 
 
+def is_tracing() -> bool:
+    """True while this thread runs a function that ``autograd.compile`` traces."""
+    return _state()["log"] is not None
+
+
 def log_comparison(op: str, a: object, b: object, result: bool) -> None:
     log = _state()["log"]
     if log is not None:
-        log.append((op, a, b, result))
+        log.comparisons.append((op, a, b, result))
+
+
+def log_error(message: str) -> None:
+    """An operation is raising: the trace notes it (``fn`` may catch it)."""
+    log = _state()["log"]
+    if log is not None:
+        log.errors.append((message, _user_site()))
+
+
+def log_read(value: object) -> None:
+    """User code read a Value's number during a trace."""
+    log = _state()["log"]
+    if log is not None:
+        log.reads.append((value, _user_site()))
+
+
+def records_graph() -> bool:
+    """Whether operations make nodes: outside ``no_grad``, or while tracing (where what
+    ``no_grad`` computes is recorded behind a stop-gradient, so a replay recomputes it)."""
+    state = _state()
+    return state["no_grad"] == 0 or state["log"] is not None
+
+
+def stops_gradient() -> bool:
+    """Inside ``no_grad`` while tracing: new nodes go behind a stop-gradient."""
+    state = _state()
+    return state["no_grad"] > 0 and state["log"] is not None
 
 
 def _user_site() -> str:

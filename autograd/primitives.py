@@ -171,6 +171,9 @@ _TABLE = [
     Primitive("softplus",   "softplus(x)",              "sigmoid(x)"),
     Primitive("relu",       "0.0 if x <= 0 else x",     "1.0 if x > 0 else 0.0",                kinks=(0.0,), gate=True),
     Primitive("leaky_relu", "x if x > 0 else x * y",    "1.0 if x > 0 else y",                  "0.0 if x > 0 else x", default=0.01, kinks=(0.0,), operand="slope"),
+    # x itself, passing no gradient back (JAX's stop_gradient): what detach() and no_grad
+    # record inside a function that autograd.compile traces, so that a replay recomputes it.
+    Primitive("stop_gradient", "x",                     "0.0",                                  gate=True),
 ]
 # fmt: on
 

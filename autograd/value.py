@@ -65,6 +65,7 @@ _SIGMOID = primitives.PRIMITIVES["sigmoid"]
 _SOFTPLUS = primitives.PRIMITIVES["softplus"]
 _RELU = primitives.PRIMITIVES["relu"]
 _LEAKY_RELU = primitives.PRIMITIVES["leaky_relu"]
+_STOP_GRADIENT = primitives.PRIMITIVES["stop_gradient"]
 # --- end of generated code
 
 
@@ -99,6 +100,8 @@ class Value(Node):
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
+        if _modes.threads and modes.is_tracing():  # compile warns: this number is frozen
+            modes.log_read(self)
         return self.data
 
     # Ordering compares the numbers, as tensors do. Equality and hashing are object's own
@@ -127,7 +130,10 @@ class Value(Node):
         _backward(self)
 
     def detach(self) -> Value:
-        """A new leaf with the same data."""
+        """A new leaf with the same data (in a function ``autograd.compile`` traces, a
+        stop-gradient of this node, so that the replay recomputes it)."""
+        if _modes.threads and modes.is_tracing():
+            return self.stop_gradient()
         return Value(self.data)
 
     @staticmethod
@@ -170,7 +176,7 @@ class Value(Node):
             out = x + y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "add", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_ADD, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -187,7 +193,7 @@ class Value(Node):
             node._y = other
             node._dy = 1.0
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __radd__(self, other: float) -> Value:
@@ -205,7 +211,7 @@ class Value(Node):
             out = x + y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "add", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_ADD, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -218,7 +224,7 @@ class Value(Node):
         node._y = self
         node._dy = 1.0
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __sub__(self, other: Value | float) -> Value:
@@ -241,7 +247,7 @@ class Value(Node):
             out = x - y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "sub", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_SUB, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -258,7 +264,7 @@ class Value(Node):
             node._y = other
             node._dy = -1.0
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __rsub__(self, other: float) -> Value:
@@ -276,7 +282,7 @@ class Value(Node):
             out = x - y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "sub", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_SUB, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -289,7 +295,7 @@ class Value(Node):
         node._y = self
         node._dy = -1.0
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __mul__(self, other: Value | float) -> Value:
@@ -312,7 +318,7 @@ class Value(Node):
             out = x * y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "mul", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_MUL, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -329,7 +335,7 @@ class Value(Node):
             node._y = other
             node._dy = x
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __rmul__(self, other: float) -> Value:
@@ -347,7 +353,7 @@ class Value(Node):
             out = x * y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "mul", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_MUL, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -360,7 +366,7 @@ class Value(Node):
         node._y = self
         node._dy = x
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __truediv__(self, other: Value | float) -> Value:
@@ -383,7 +389,7 @@ class Value(Node):
             out = x / y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "div", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_DIV, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -400,7 +406,7 @@ class Value(Node):
             node._y = other
             node._dy = -out * reciprocal(y)
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __rtruediv__(self, other: float) -> Value:
@@ -418,7 +424,7 @@ class Value(Node):
             out = x / y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "div", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_DIV, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -431,7 +437,7 @@ class Value(Node):
         node._y = self
         node._dy = -out * reciprocal(y)
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __pow__(self, other: Value | float) -> Value:
@@ -454,7 +460,7 @@ class Value(Node):
             out = real_pow(x, y)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "pow", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_POW, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -471,7 +477,7 @@ class Value(Node):
             node._y = other
             node._dy = 0.0 if iszero(x) else xlogy(out, x)
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __rpow__(self, other: float) -> Value:
@@ -489,7 +495,7 @@ class Value(Node):
             out = real_pow(x, y)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "pow", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_POW, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -502,7 +508,7 @@ class Value(Node):
         node._y = self
         node._dy = 0.0 if iszero(x) else xlogy(out, x)
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
         return node
 
     def __neg__(self) -> Value:
@@ -516,7 +522,7 @@ class Value(Node):
             out = -x
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "neg", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_NEG, out, (x,))
         node = _new(Value)
         node.data = out
@@ -529,7 +535,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def __abs__(self) -> Value:
@@ -544,7 +550,7 @@ class Value(Node):
             out = abs(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "abs", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_ABS, out, (x,))
         node = _new(Value)
         node.data = out
@@ -557,7 +563,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def reciprocal(self) -> Value:
@@ -571,7 +577,7 @@ class Value(Node):
             out = reciprocal(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "reciprocal", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_RECIPROCAL, out, (x,))
         node = _new(Value)
         node.data = out
@@ -584,7 +590,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def exp(self) -> Value:
@@ -598,7 +604,7 @@ class Value(Node):
             out = exp(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "exp", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_EXP, out, (x,))
         node = _new(Value)
         node.data = out
@@ -611,7 +617,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def log(self) -> Value:
@@ -625,7 +631,7 @@ class Value(Node):
             out = log(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "log", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_LOG, out, (x,))
         node = _new(Value)
         node.data = out
@@ -638,7 +644,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def log1p(self) -> Value:
@@ -652,7 +658,7 @@ class Value(Node):
             out = log1p(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "log1p", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_LOG1P, out, (x,))
         node = _new(Value)
         node.data = out
@@ -665,7 +671,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def sqrt(self) -> Value:
@@ -679,7 +685,7 @@ class Value(Node):
             out = sqrt(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "sqrt", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_SQRT, out, (x,))
         node = _new(Value)
         node.data = out
@@ -692,7 +698,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def sin(self) -> Value:
@@ -706,7 +712,7 @@ class Value(Node):
             out = sin(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "sin", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_SIN, out, (x,))
         node = _new(Value)
         node.data = out
@@ -719,7 +725,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def cos(self) -> Value:
@@ -733,7 +739,7 @@ class Value(Node):
             out = cos(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "cos", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_COS, out, (x,))
         node = _new(Value)
         node.data = out
@@ -746,7 +752,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def tanh(self) -> Value:
@@ -760,7 +766,7 @@ class Value(Node):
             out = tanh(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "tanh", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_TANH, out, (x,))
         node = _new(Value)
         node.data = out
@@ -773,7 +779,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def sigmoid(self) -> Value:
@@ -787,7 +793,7 @@ class Value(Node):
             out = sigmoid(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "sigmoid", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_SIGMOID, out, (x,))
         node = _new(Value)
         node.data = out
@@ -800,7 +806,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def softplus(self) -> Value:
@@ -814,7 +820,7 @@ class Value(Node):
             out = softplus(x)
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "softplus", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_SOFTPLUS, out, (x,))
         node = _new(Value)
         node.data = out
@@ -827,7 +833,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def relu(self) -> Value:
@@ -843,7 +849,7 @@ class Value(Node):
             out = 0.0 if x <= 0.0 else x
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "relu", x)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_RELU, out, (x,))
         node = _new(Value)
         node.data = out
@@ -856,7 +862,7 @@ class Value(Node):
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x,))
+            return _observed(node, (x,))
         return node
 
     def leaky_relu(self, slope: Value | float = 0.01) -> Value:
@@ -881,7 +887,7 @@ class Value(Node):
             out = x if x > 0.0 else x * y
         except (ArithmeticError, ValueError) as error:
             out = _outside_domain(error, "leaky_relu", x, y)
-        if _modes.threads and not _grad_enabled():  # no_grad: record nothing
+        if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_LEAKY_RELU, out, (x, y))
         node = _new(Value)
         node.data = out
@@ -898,7 +904,35 @@ class Value(Node):
             node._y = slope
             node._dy = 0.0 if x > 0.0 else x
         if _modes.threads:  # detect_anomaly, or a trace, is watching
-            _observe(node, (x, y))
+            return _observed(node, (x, y))
+        return node
+
+    def stop_gradient(self) -> Value:
+        """``self.stop_gradient()``: out = x, where x is self.
+
+        Local derivatives:
+            d out/dx = 0.0
+        Where d out/dx is 0 the node keeps no edge: no gradient flows back.
+        """
+        x = self.data
+        try:
+            out = x
+        except (ArithmeticError, ValueError) as error:
+            out = _outside_domain(error, "stop_gradient", x)
+        if _modes.threads and not _recording():  # no_grad: record nothing
+            return _unrecorded(_STOP_GRADIENT, out, (x,))
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._seq = _next()
+        node._op = _STOP_GRADIENT
+        node._x = self
+        node._dx = (0.0) or None
+        node._y = None
+        node._dy = None
+        if _modes.threads:  # detect_anomaly, or a trace, is watching
+            return _observed(node, (x,))
         return node
 
     # --- end of generated code
@@ -909,7 +943,7 @@ class Value(Node):
 _new = object.__new__
 _next = next_number
 _modes = modes.active  # how many threads are in a mode: read by every operation
-_grad_enabled = modes.is_grad_enabled
+_recording = modes.records_graph
 
 
 def _as_float(value: object, what: str) -> float:
@@ -961,7 +995,10 @@ def _outside_domain(error: Exception, name: str, *operands: float) -> float:
     if isinstance(error, ValueError) and not all(math.isfinite(v) for v in operands):
         return math.nan
     args = ", ".join(repr(v) for v in operands)
-    raise type(error)(f"{name}({args}): {error}") from None
+    message = f"{name}({args}): {error}"
+    if _modes.threads:  # a trace notes it: fn may catch it, and a replay must not go on
+        modes.log_error(message)
+    raise type(error)(message) from None
 
 
 def _unrecorded(p: Any, out: float, operands: Sequence[float]) -> Value:
@@ -970,9 +1007,16 @@ def _unrecorded(p: Any, out: float, operands: Sequence[float]) -> Value:
     return Value(out)
 
 
-def _observe(node: Value, operands: Sequence[float]) -> None:
-    """A new node while this or another thread is in a mode (``detect_anomaly``)."""
+def _observed(node: Value, operands: Sequence[float]) -> Value:
+    """A new node while this or another thread is in a mode: ``detect_anomaly`` checks it;
+    inside ``no_grad`` in a function that ``autograd.compile`` traces, it is recorded
+    behind a stop-gradient, so that a replay recomputes it and no gradient flows back."""
     modes.observe(node, node._op.name, operands)
+    if modes.stops_gradient() and node._op is not _STOP_GRADIENT:
+        stopped = node.stop_gradient()
+        stopped.label = node.label
+        return stopped
+    return node
 
 
 # -- n-ary nodes ---------------------------------------------------------------------------
@@ -992,7 +1036,7 @@ def nary_node(
     """The node of an n-ary primitive ``p``: its Value operands (``parents``) with their
     local derivatives, and the operand groups as given (for higher-order derivatives).
     ``operands`` are the groups' numbers, read only to name them in an anomaly."""
-    if _modes.threads and not _grad_enabled():
+    if _modes.threads and not _recording():
         node = _unrecorded(p, out, list(_chain(operands)))
         node.label = label
         return node
@@ -1007,7 +1051,7 @@ def nary_node(
     node._y = groups
     node._dy = MANY
     if _modes.threads:
-        modes.observe(node, p.name, list(_chain(operands)))
+        return _observed(node, list(_chain(operands)))
     return node
 
 

@@ -106,12 +106,15 @@ def binary_cross_entropy_with_logits(
 def log_sum_exp(values: Scalars) -> Value:
     """``log(sum(exp(v)))``, shifted by the largest value so no exp overflows.
 
-    The shift is a constant: the gradient of log-sum-exp (the softmax) does not depend on it.
+    The shift passes no gradient (``stop_gradient``): the gradient of log-sum-exp (the
+    softmax) does not depend on it. It is found with comparisons of Values and kept in the
+    graph, never read off as a float, so ``autograd.compile`` replays it exactly.
     """
-    vs = _as_list(values, "values")
+    vs = _values(_as_list(values, "values"))
     # Shift by the largest finite value; an inf or nan logit then gives what IEEE says.
-    m = max((float(v) for v in vs if math.isfinite(float(v))), default=0.0)
-    terms = [(v - m).exp() for v in _values(vs)]
+    finite = [v for v in vs if -math.inf < v < math.inf]
+    m = max(finite).stop_gradient() if finite else 0.0
+    terms = [(v - m).exp() for v in vs]
     return autograd.sum(terms).log() + m
 
 
