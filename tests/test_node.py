@@ -93,3 +93,13 @@ def test_the_chain_rule_from_edges_gives_backwards_numbers():
     assert through(out, x) == pytest.approx(x.grad, rel=1e-12)
     assert through(out, y) == pytest.approx(y.grad, rel=1e-12)
     assert autograd.grad(out, [x])[0].data == x.grad
+
+
+def test_stop_gradient_is_the_value_and_passes_no_gradient():
+    x = Value(1.5)
+    s = (x * x).stop_gradient()
+    y = s * x
+    y.backward()
+    assert s.data == 2.25 and s.op == "stop_gradient"
+    assert x.grad == 2.25  # through y's x operand only, not through s
+    assert [d for _, d in s.edges] == [0.0]
