@@ -74,7 +74,7 @@ def engine(program, params, point):
     return bits(loss.data), [bits(p.grad) for p in params]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)  # examples: the profile in tests/conftest.py
 @given(steps, points)
 def test_every_call_equals_the_engine_or_the_trace_warned(program, at):
     params = [Value(0.3), Value(-0.7), Value(1.1)]
