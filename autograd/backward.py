@@ -106,10 +106,12 @@ def backward(root: Node) -> None:
             v.grad = 0.0
         for v in nodes:  # interior nodes hold this call's gradient only
             v.grad = 0.0
+        if root.grad is None:  # a leaf set to None, PyTorch's habit: no gradient yet
+            root.grad = 0.0
         root.grad += 1.0
         _propagate(nodes)
         for v, g in zip(leaves, held):
-            v.grad = g + v.grad
+            v.grad = v.grad if g is None else g + v.grad
         if modes.active.threads and modes.is_anomaly_enabled():
             _check_gradients(nodes)
 

@@ -9,14 +9,19 @@ now, and calls ``observe`` on its new node only when that counter is non-zero.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import math
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar, cast, overload
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_M = TypeVar("_M", bound="_Mode")
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -77,8 +82,70 @@ def is_anomaly_enabled() -> bool:
     return _state()["anomaly"] > 0
 
 
-class no_grad(contextlib.ContextDecorator):
-    """Operations inside record no graph: their results are leaves.
+class _Mode:
+    """A mode as a context manager and as a decorator, with or without parentheses
+    (``@no_grad`` and ``@no_grad()``, as PyTorch takes both). A decorated generator runs in
+    the mode each time it resumes, not only while it is created."""
+
+    _name = ""
+
+    @overload
+    def __new__(cls: type[_M], func: None = None) -> _M: ...
+    @overload
+    def __new__(cls, func: _F) -> _F: ...  # type: ignore[misc]
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        if func is None:
+            return self
+        if not callable(func):
+            raise TypeError(f"{cls.__name__} takes no arguments; got {func!r}")
+        return self(func)  # @no_grad without parentheses
+
+    def __enter__(self) -> Any:
+        _enter(self._name)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _exit(self._name)
+
+    def __call__(self, func: _F) -> _F:
+        mode = type(self)
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                gen = func(*args, **kwargs)
+                action: Callable[[Any], Any] = gen.send
+                arg: Any = None
+                while True:
+                    try:
+                        with mode():
+                            request = action(arg)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        arg = yield request
+                        action = gen.send
+                    except GeneratorExit:
+                        with mode():
+                            gen.close()
+                        raise
+                    except BaseException as error:  # thrown in: passed on, in the mode
+                        action, arg = gen.throw, error
+
+            return cast(_F, generator)
+
+        @functools.wraps(func)
+        def inside(*args: Any, **kwargs: Any) -> Any:
+            with mode():
+                return func(*args, **kwargs)
+
+        return cast(_F, inside)
+
+
+class no_grad(_Mode):
+    """Operations inside record no graph: their results are leaves. A context manager, and
+    a decorator with or without parentheses (a generator runs without grad as it resumes).
 
     >>> from autograd import Value, no_grad
     >>> with no_grad():
@@ -87,19 +154,14 @@ class no_grad(contextlib.ContextDecorator):
     ()
     """
 
-    def __enter__(self) -> no_grad:
-        _enter("no_grad")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _exit("no_grad")
+    _name = "no_grad"
 
 
 class AnomalyError(ArithmeticError):
     """A value or a gradient became nan or inf; the message says where."""
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_Mode):
     """Inside, every new node remembers the file and line of user code that made it, and
     the first ``nan`` or ``inf`` that an operation or a backward pass produces from finite
     numbers raises ``AnomalyError`` naming the operation, its inputs and that line.
@@ -113,12 +175,7 @@ class detect_anomaly(contextlib.ContextDecorator):
     autograd.modes.AnomalyError: mul(1e+308, 10.0) gave inf, in ...
     """
 
-    def __enter__(self) -> detect_anomaly:
-        _enter("anomaly")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _exit("anomaly")
+    _name = "anomaly"
 
 
 @dataclass

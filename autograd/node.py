@@ -23,7 +23,10 @@ this layout for you; it is the only code outside the engine's hot paths that nee
 
 from __future__ import annotations
 
+import copy
 import itertools
+import threading
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 N = TypeVar("N", bound="Node")
@@ -111,17 +114,116 @@ class Node:
                 out.append((v, 0.0 if d is None else d))
         return tuple(out)
 
-    def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        return None, {name: getattr(self, name) for name in Node.__slots__}
+    # -- copies ------------------------------------------------------------------------
+    # pickle and copy.deepcopy recurse into an object's references: a graph as deep as the
+    # backward pass handles (a million nodes) would overflow the stack. So the outermost
+    # node pickled or deep-copied takes every node below it, operands first, in one flat
+    # table, and the nodes in it are saved without their links, which the table restores.
+    # Each copy gets fresh creation numbers, in the table's order: operands stay older than
+    # their consumers, the order backward() relies on.
 
-    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
-        # pickle and copy.deepcopy rebuild a node after its operands: a fresh creation
-        # number keeps operands older than their consumers, which is the order backward()
-        # relies on (numbers from another process, or an older graph, mean nothing here).
-        for name, value in state[1].items():
-            object.__setattr__(self, name, value)
-        if self._seq:
-            self._seq = next_number()
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _FIELDS}
+
+    def __setstate__(self, state: dict[str, Any] | tuple[dict[str, Any], list[tuple]]) -> None:
+        fields, table = (state, []) if isinstance(state, dict) else state
+        for name in _FIELDS:
+            object.__setattr__(self, name, fields.get(name))
+        for name in _LINKS:
+            object.__setattr__(self, name, None)
+        _link(table)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        fields = {name: getattr(self, name) for name in _SHALLOW}
+        if self._op is None or id(self) in getattr(_pickling, "marked", ()):
+            return (_shell, (type(self),), fields)  # a leaf, or a node of a table below
+        gen = next(_generations)
+        nodes = below(self)
+        # the nodes of the table, by id: alive as long as the table is being pickled
+        _pickling.gen, _pickling.marked = gen, {id(v) for v in nodes}
+        table: list[Any] = [(v, v._x, v._dx, v._y, v._dy) for v in nodes]
+        table.append(_Done(gen))  # pickled last: the table is over
+        return (_shell, (type(self),), (fields, table))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        if self._op is None:
+            twin = _shell(type(self))
+            twin.__setstate__(self.__getstate__())
+            memo[id(self)] = twin
+            return twin
+        table: list[tuple] = []
+        for v in below(self):
+            if id(v) in memo:
+                continue
+            twin = _shell(type(v))
+            twin.__setstate__({name: getattr(v, name) for name in _SHALLOW})
+            memo[id(v)] = twin
+            copies = [copy.deepcopy(part, memo) for part in (v._x, v._dx, v._y, v._dy)]
+            table.append((twin, *copies))
+        _link(table)
+        return memo[id(self)]
+
+    def __copy__(self) -> Any:
+        twin = _shell(type(self))
+        for name in _FIELDS:
+            object.__setattr__(twin, name, getattr(self, name))
+        return twin
+
+
+_LINKS = ("_x", "_dx", "_y", "_dy")
+_SHALLOW = ("data", "grad", "label", "_op", "_seq")
+_FIELDS = (*_SHALLOW, *_LINKS)
+_pickling = threading.local()
+_generations = itertools.count(1)
+
+
+def _shell(cls: type) -> Any:
+    return object.__new__(cls)
+
+
+def _link(table: list[Any]) -> None:
+    """Restore the links of a copied table's nodes, and number them afresh in order."""
+    for entry in table:
+        if isinstance(entry, _Done):
+            continue
+        node, x, dx, y, dy = entry
+        node._x, node._dx, node._y, node._dy = x, dx, y, dy
+        node._seq = next_number()
+
+
+class _Done:
+    """The end of a pickled table: later nodes are outermost nodes again. Should pickling
+    fail half-way, dropping the unfinished table ends it too."""
+
+    def __init__(self, gen: int) -> None:
+        self.gen = gen
+
+    def _end(self) -> None:
+        if getattr(_pickling, "gen", None) == self.gen:
+            _pickling.gen, _pickling.marked = None, ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        self._end()
+        return (_Done, (0,))
+
+    def __del__(self) -> None:
+        self._end()
+
+
+def below(node: N) -> list[N]:
+    """``node`` and every interior node below it, operands first (creation order)."""
+    found = [node]
+    seen = {node}
+    for v in found:
+        for u in operands(v):
+            if u._op is not None and u not in seen:
+                seen.add(u)
+                found.append(u)
+    found.sort(key=_creation)
+    return found
+
+
+_creation = attrgetter("_seq")
 
 
 def operands(node: N) -> tuple[N, ...]:

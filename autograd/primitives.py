@@ -140,6 +140,11 @@ class Primitive:
     def arity(self) -> int:
         return 1 if self.dy is None else 2
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled by name (a pickled graph's nodes refer to their primitive): its
+        # functions may be lambdas, which pickle cannot save
+        return (_primitive, (self.name,))
+
     @property
     def methods(self) -> tuple[str, ...]:
         """The Value methods it becomes: its method, and the reflected operator if any."""
@@ -201,6 +206,12 @@ class NaryPrimitive:
     #: (*groups) -> one sequence per group: d out / d each operand in it
     partials: Callable[..., Sequence[Sequence[Any]]]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the table's own by name (their rules are lambdas, which pickle cannot save)
+        if NARY_PRIMITIVES.get(self.name) is self:
+            return (_nary_primitive, (self.name,))
+        return (NaryPrimitive, (self.name, self.forward, self.partials))
+
 
 def _dot(xs, ys, start):
     # sum() over map() runs in C; on floats it adds in order, exactly as the loop
@@ -219,6 +230,19 @@ NARY_PRIMITIVES: dict[str, NaryPrimitive] = {p.name: p for p in [
     NaryPrimitive("dot",  _dot,    lambda xs, ys, start: (ys, xs, (1.0,))),
 ]}
 # fmt: on
+
+
+def _primitive(name: str) -> Primitive:
+    try:
+        return PRIMITIVES[name]
+    except KeyError:
+        raise KeyError(
+            f"a pickled graph uses primitive {name!r}: define it (define_primitive) first"
+        ) from None
+
+
+def _nary_primitive(name: str) -> NaryPrimitive:
+    return NARY_PRIMITIVES[name]
 
 
 @dataclass(frozen=True)

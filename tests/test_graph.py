@@ -5,6 +5,8 @@ import random
 import threading
 import tracemalloc
 
+import pytest
+
 from autograd import Value, no_grad
 
 
@@ -207,3 +209,56 @@ def test_backward_from_a_leaf_seeds_it():
     x.backward()
     x.backward()
     assert x.grad == 2.0
+
+
+def test_a_graph_of_any_depth_pickles_and_deepcopies():
+    import copy
+    import pickle
+
+    x = Value(1.5)
+    y = x
+    for _ in range(100_000):  # far deeper than the recursion limit
+        y = y * 1.0 + 0.0
+    for x2, y2 in (pickle.loads(pickle.dumps((x, y))), copy.deepcopy((x, y))):
+        y2.backward()
+        assert (x2.grad, y2.data) == (1.0, 1.5) and x2 is not x
+
+
+def test_copies_keep_shared_nodes_shared_in_either_order():
+    import copy
+    import pickle
+
+    from autograd import dense, dot
+
+    x = Value(2.0)
+    m = x * 3.0
+    a = m * m
+    w = [Value(0.5), Value(-1.0)]
+    n = dense([w], [x, m], [Value(0.1)], "relu")[0] + dot(w, w)
+    for load in (lambda o: pickle.loads(pickle.dumps(o)), copy.deepcopy):
+        m2, a2, n2, w2 = load((m, a, n, w))
+        assert a2.parents == (m2, m2) and n2.parents[0].parents[:2] == tuple(w2)
+        a3, m3 = load((a, m))
+        assert a3.parents[0] is m3
+        n2.backward()
+        n.backward()
+        assert [v.grad for v in w2] == [v.grad for v in w] != [0.0, 0.0]
+        w[0].grad = w[1].grad = 0.0
+
+
+def test_a_pickle_that_fails_half_way_leaves_later_pickles_whole():
+    import pickle
+
+    from autograd.primitives import NaryPrimitive
+    from autograd.value import apply_nary
+
+    x = Value(2.0)
+    m = x * x
+    odd = NaryPrimitive("odd", lambda xs: xs[0], lambda xs: ([1.0],))  # lambdas: unpicklable
+    top = apply_nary(odd, [m * 1.0])
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        pickle.dumps(top)
+    x2, m2 = pickle.loads(pickle.dumps((x, m)))  # m was in the failed table
+    assert m2.parents == (x2, x2)
+    m2.backward()
+    assert x2.grad == 4.0

@@ -103,3 +103,46 @@ def test_stop_gradient_is_the_value_and_passes_no_gradient():
     assert s.data == 2.25 and s.op == "stop_gradient"
     assert x.grad == 2.25  # through y's x operand only, not through s
     assert [d for _, d in s.edges] == [0.0]
+
+
+def test_no_grad_decorates_with_or_without_parentheses():
+    x = Value(2.0)
+
+    @no_grad
+    def bare():
+        return x * 3
+
+    @no_grad()
+    def called():
+        return x * 3
+
+    assert bare().parents == () and called().parents == () and (x * 3).parents == (x,)
+
+
+def test_a_no_grad_generator_runs_without_grad_each_time_it_resumes():
+    x = Value(2.0)
+
+    @no_grad()
+    def values():
+        got = yield x * 3
+        yield x * got
+        return "done"
+
+    gen = values()
+    first = next(gen)
+    inside = x * 1  # between resumes: the caller's mode, recording
+    second = gen.send(4.0)
+    assert first.parents == () and second.parents == () and inside.parents == (x,)
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+
+
+def test_grad_set_to_none_counts_as_no_gradient_yet():
+    x = Value(2.0)
+    x.grad = None  # PyTorch's zero_grad(set_to_none=True) habit
+    (x * x).backward()
+    assert x.grad == 4.0
+    x.grad = None
+    x.backward()
+    assert x.grad == 1.0

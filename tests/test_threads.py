@@ -355,7 +355,7 @@ def public_state(nodes):
 def pickled_state(nodes):
     """What pickle saves of each node (every attribute, private ones too), node by node: a
     snapshot of the graph that never recurses. Values in it compare by identity."""
-    return [v.__reduce_ex__(2)[2] for v in nodes]
+    return [v.__getstate__() for v in nodes]
 
 
 def test_grad_leaves_every_node_exactly_as_it_was():
