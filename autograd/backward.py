@@ -93,8 +93,8 @@ def walk(root: Node) -> tuple[list[Any], list[Any]]:
     return found, leaves
 
 
-def backward(root: Node) -> None:
-    """Add d root / d leaf into every leaf's ``.grad`` (seed 1.0).
+def backward(root: Node, seed: float = 1.0) -> None:
+    """Add d root / d leaf into every leaf's ``.grad``, d root / d root being ``seed``.
 
     Each leaf's gradient is summed over this pass first and then added to what ``.grad``
     held, as PyTorch does, so a second call adds exactly the same amount again.
@@ -108,7 +108,7 @@ def backward(root: Node) -> None:
             v.grad = 0.0
         if root.grad is None:  # a leaf set to None, PyTorch's habit: no gradient yet
             root.grad = 0.0
-        root.grad += 1.0
+        root.grad += seed
         _propagate(nodes)
         for v, g in zip(leaves, held):
             v.grad = v.grad if g is None else g + v.grad

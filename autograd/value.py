@@ -119,15 +119,45 @@ class Value(Node):
     def __ge__(self, other: Value | float) -> bool:
         return _compared(">=", self, other, self.data >= _compare_operand(other))
 
-    def backward(self) -> None:
+    def backward(
+        self, gradient: float = 1.0, *, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Add d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch semantics).
 
         Leaves accumulate across calls; every intermediate node the pass reaches has its
         ``.grad`` set to the gradient of this call (a node only behind a relu that is off is
         not reached, and keeps what it had). Works at any depth: nothing here recurses.
         Safe from several threads at once (see ``autograd.backward``).
+
+        As in PyTorch, ``gradient`` is the seed (d out / d self, 1.0 by default) and
+        ``retain_graph`` is accepted: the graph is always kept (nothing is freed by a pass).
         """
-        _backward(self)
+        if create_graph:
+            raise TypeError(
+                "backward(create_graph=True): for differentiable gradients use "
+                "autograd.grad(output, inputs, create_graph=True)"
+            )
+        seed = _number(gradient)
+        if seed is None:
+            raise TypeError(f"backward: gradient must be a number, got {gradient!r}")
+        _backward(self, seed)
+
+    def item(self) -> float:
+        """``self.data``, as PyTorch's ``tensor.item()``."""
+        return self.data
+
+    @property
+    def requires_grad(self) -> bool:
+        """Always True: every Value is differentiable (PyTorch's flag, for habit's sake)."""
+        return True
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if not value:
+            raise ValueError(
+                "every Value records its graph: use v.detach(), or autograd.no_grad(), for a "
+                "number that passes no gradient"
+            )
 
     def detach(self) -> Value:
         """A new leaf with the same data (in a function ``autograd.compile`` traces, a

@@ -146,3 +146,19 @@ def test_grad_set_to_none_counts_as_no_gradient_yet():
     x.grad = None
     x.backward()
     assert x.grad == 1.0
+
+
+def test_pytorch_habits_work_or_name_the_fix():
+    x = Value(3.0)
+    y = x * x
+    y.backward(retain_graph=True)  # the graph is always kept
+    assert x.grad == 6.0
+    y.backward(2.0)  # a seed: d out / d y
+    assert x.grad == 6.0 + 12.0 and y.item() == 9.0 and x.requires_grad
+    x.requires_grad = True
+    with pytest.raises(TypeError, match=r"autograd.grad\(output, inputs, create_graph=True\)"):
+        y.backward(create_graph=True)
+    with pytest.raises(ValueError, match="detach"):
+        x.requires_grad = False
+    with pytest.raises(TypeError, match="gradient must be a number"):
+        y.backward("1")
