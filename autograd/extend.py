@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import math
 from collections.abc import Callable, Sequence
 
 from . import derivatives, value
@@ -64,6 +65,9 @@ def define_primitive(
         raise ValueError(f"define_primitive: a primitive named {name!r} exists already")
     if not method.isidentifier() or method.startswith("_") or hasattr(Value, method):
         raise ValueError(f"define_primitive: Value already has an attribute {method!r}")
+    for k in kinks:
+        if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k):
+            raise ValueError(f"define_primitive {name}: kinks must be finite numbers, got {k!r}")
     for fname, fn in functions.items():
         if not callable(fn):
             raise TypeError(f"define_primitive: functions[{fname!r}] is not callable")

@@ -16,6 +16,16 @@ class GradcheckError(AssertionError):
     """The analytical and numerical gradients disagree; the message shows both."""
 
 
+def _check_options(what: str, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
+    """Refuse what would divide by zero or make every check pass or fail: a step ``eps``
+    that is not a positive finite number, a negative or non-finite tolerance."""
+    for name, v, positive in (("eps", eps, True), ("atol", atol, False), ("rtol", rtol, False)):
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        if not ok or (v <= 0 if positive else v < 0):
+            need = "a positive finite number" if positive else "a finite number >= 0"
+            raise ValueError(f"{what}: {name} must be {need}, got {v!r}")
+
+
 def numerical_gradient(
     f: Callable[[list[Value]], Value], xs: Sequence[float], eps: float = 1e-6
 ) -> list[float]:
@@ -23,6 +33,7 @@ def numerical_gradient(
 
     ``f`` runs with recording on: it may itself take gradients (a second-order check).
     """
+    _check_options("numerical_gradient", eps)
     out = []
     for i in range(len(xs)):
         up = [Value(x + eps if j == i else x) for j, x in enumerate(xs)]
@@ -47,6 +58,7 @@ def gradcheck(
     >>> gradcheck(lambda v: (v[0] * v[1]).tanh(), [0.3, -0.2])
     True
     """
+    _check_options("gradcheck", eps, atol, rtol)
     xs = [float(x) for x in xs]
     leaves = [Value(x) for x in xs]
     out = f(leaves)
@@ -141,6 +153,14 @@ def gradcheck_params(
     >>> gradcheck_params(lambda: (ws[0] * ws[1] + ws[2]).tanh(), ws, directions=3)
     True
     """
+    _check_options("gradcheck_params", eps, atol, rtol)
+    if directions is not None and (
+        isinstance(directions, bool) or not isinstance(directions, int) or directions < 1
+    ):
+        raise ValueError(
+            f"gradcheck_params: directions must be a positive int (or None: every "
+            f"parameter on its own), got {directions!r}"
+        )
     params = list(params)
     for i, p in enumerate(params):
         if not isinstance(p, Value):

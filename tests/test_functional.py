@@ -5,7 +5,15 @@ import math
 import pytest
 from hypothesis import given
 
-from autograd import GradcheckError, Value, grad, gradcheck, gradcheck_params, hessian
+from autograd import (
+    GradcheckError,
+    Value,
+    grad,
+    gradcheck,
+    gradcheck_params,
+    hessian,
+    numerical_gradient,
+)
 from autograd.testing import finite_floats
 
 
@@ -98,3 +106,23 @@ def test_gradcheck_params_catches_a_wrong_gradient_in_the_fast_mode():
     ws = [Value(0.5), Value(-1.0), Value(2.0)]
     with pytest.raises(GradcheckError, match="direction"):
         gradcheck_params(lambda: apply_nary(wrong, ws), ws, directions=2)
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-6, float("nan"), float("inf"), True, "1e-6"])
+def test_a_step_that_is_not_a_positive_number_is_refused(eps):
+    f = lambda v: v[0] * v[0]  # noqa: E731
+    for check in (
+        lambda: gradcheck(f, [1.0], eps=eps),
+        lambda: numerical_gradient(f, [1.0], eps=eps),
+    ):
+        with pytest.raises(ValueError, match="eps must be a positive finite number"):
+            check()
+
+
+@pytest.mark.parametrize(
+    "bad", [{"atol": -1.0}, {"rtol": float("nan")}, {"directions": 0}, {"directions": True}]
+)
+def test_tolerances_and_directions_that_would_check_nothing_are_refused(bad):
+    w = [Value(1.0)]
+    with pytest.raises(ValueError, match="must be"):
+        gradcheck_params(lambda: w[0] * w[0], w, **bad)
