@@ -8,7 +8,11 @@
 27.0
 """
 
-from .compile import CompiledStep, TraceInfo, compile
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from .compile import CompiledStep, TraceInfo
+from .compile import compile as compile  # public, not starred: see NOT_STARRED
 from .dense import dense
 from .extend import define_primitive
 from .functional import grad, hessian
@@ -20,7 +24,8 @@ from .gradcheck import (
     numerical_gradient,
 )
 from .modes import AnomalyError, detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
-from .nary import dot, sum
+from .nary import dot
+from .nary import sum as sum  # public, not starred: see NOT_STARRED
 from .primitives import PRIMITIVES, Primitive
 from .value import Value
 
@@ -33,7 +38,6 @@ __all__ = [
     "Primitive",
     "Value",
     "check_primitive",
-    "compile",
     "define_primitive",
     "dense",
     "detect_anomaly",
@@ -46,6 +50,11 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "numerical_gradient",
-    "sum",
 ]
-__version__ = "0.1.0"
+# Public as well, but left out of __all__ so that ``from autograd import *`` shadows no
+# builtin: call them ``autograd.sum`` and ``autograd.compile``, as ``torch.sum``.
+NOT_STARRED = ("compile", "sum")
+try:  # one version, pyproject.toml's, as installed
+    __version__ = _version("chainrule")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -35,6 +35,8 @@ from typing import Any
 from . import modes
 from .node import MANY, Node
 
+__all__ = ["backward", "live_edges", "order", "walk"]
+
 _creation = attrgetter("_seq")
 
 # backward() adds into the nodes' .grad: two passes over shared nodes at once would mix

@@ -49,7 +49,8 @@ from .primitives import FLOAT_FUNCTIONS, Activated, NaryPrimitive, Primitive
 from .rules import formula
 from .value import Value
 
-__all__ = ["CompiledStep", "TraceInfo", "compile"]
+# compile is public as autograd.compile, but a star import must not shadow the builtin
+__all__ = ["CompiledStep", "TraceInfo"]
 
 
 @dataclass(frozen=True)

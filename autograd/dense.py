@@ -28,6 +28,8 @@ from .primitives import FLOAT_FUNCTIONS, NARY_PRIMITIVES, PRIMITIVES, Activated
 from .rules import float_rules, formula, run_source
 from .value import Value, _number, _outside_domain, apply_nary, nary_node
 
+__all__ = ["activated", "dense"]
+
 _DOT = NARY_PRIMITIVES["dot"]
 _activated: dict[str, Activated] = {}
 

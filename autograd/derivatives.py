@@ -18,6 +18,8 @@ from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Activated, Primitive
 from .rules import value_rules
 from .value import Value, apply_nary
 
+__all__ = ["apply_function", "local_derivatives"]
+
 
 def _on_values(name: str, method: str) -> Callable:
     """The primitive ``name`` as a function of Values or floats (floats give a float)."""

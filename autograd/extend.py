@@ -34,6 +34,8 @@ from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Primitive
 from .rules import float_rules, run_source
 from .value import Value
 
+__all__ = ["define_primitive"]
+
 _OPERAND_NAMES = {"x", "y", "out"}
 
 

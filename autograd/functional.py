@@ -8,6 +8,8 @@ from .backward import live_edges, order
 from .derivatives import local_derivatives
 from .value import Value
 
+__all__ = ["grad", "gradients", "hessian"]
+
 
 def grad(
     output: Value, inputs: Sequence[Value], *, create_graph: bool = False

@@ -24,6 +24,8 @@ from pathlib import Path
 from .primitives import BUILT_IN, FLOAT_FUNCTIONS, Primitive
 from .rules import formula
 
+__all__ = ["class_block", "methods_source", "module_block", "regenerate"]
+
 #: How each operator reads, for the docstrings.
 _SYMBOLS = {
     "__add__": "self + other",

@@ -11,6 +11,14 @@ from .functional import grad
 from .primitives import PRIMITIVES
 from .value import Value
 
+__all__ = [
+    "GradcheckError",
+    "check_primitive",
+    "gradcheck",
+    "gradcheck_params",
+    "numerical_gradient",
+]
+
 
 class GradcheckError(AssertionError):
     """The analytical and numerical gradients disagree; the message shows both."""

@@ -25,6 +25,8 @@ from .node import MANY as _MANY
 from .node import operands as _operands
 from .value import Value
 
+__all__ = ["Plan", "plan"]
+
 #: The fewest samples worth a loop.
 MIN_SAMPLES = 8
 

@@ -20,6 +20,16 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, TypeVar, cast, overload
 
+__all__ = [
+    "AnomalyError",
+    "TraceLog",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "tracing",
+]
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 _M = TypeVar("_M", bound="_Mode")
 

@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from .primitives import NARY_PRIMITIVES
 from .value import Value, apply_nary
 
+# sum is public as autograd.sum, but a star import must not shadow the builtin
+__all__ = ["dot"]
+
 _SUM = NARY_PRIMITIVES["sum"]
 _DOT = NARY_PRIMITIVES["dot"]
 

@@ -29,6 +29,8 @@ import threading
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 
+__all__ = ["MANY", "Node", "below", "operands"]
+
 N = TypeVar("N", bound="Node")
 
 

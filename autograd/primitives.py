@@ -24,6 +24,16 @@ from dataclasses import dataclass, field
 from math import exp, log, log1p, sqrt, tanh
 from typing import Any
 
+__all__ = [
+    "Activated",
+    "BUILT_IN",
+    "FLOAT_FUNCTIONS",
+    "NARY_PRIMITIVES",
+    "NaryPrimitive",
+    "PRIMITIVES",
+    "Primitive",
+]
+
 INF = math.inf
 
 

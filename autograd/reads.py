@@ -22,6 +22,8 @@ from typing import Any
 from . import modes
 from .node import Node
 
+__all__ = ["watching"]
+
 _SLOT: Any = Node.__dict__["data"]  # the member descriptor the class was made with
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 _lock = threading.Lock()

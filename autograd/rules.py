@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 
 from .primitives import FLOAT_FUNCTIONS, Primitive
 
+__all__ = ["Formula", "float_rules", "formula", "run_source", "value_rules"]
+
 #: The names a formula uses for its operands and its result.
 OPERANDS = ("x", "y", "out")
 

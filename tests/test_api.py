@@ -109,3 +109,19 @@ def test_an_int_too_large_for_a_float_is_a_named_overflow():
         Value(10**400)
     with pytest.raises(OverflowError, match="too large for a float"):
         Value(2.0) * 10**400
+
+
+def test_a_star_import_shadows_no_builtin_and_sum_and_compile_stay_attributes():
+    import builtins
+
+    namespace: dict = {}
+    exec("from autograd import *", namespace)  # noqa: S102
+    assert not (set(namespace) - {"__builtins__"}) & set(dir(builtins))
+    assert callable(autograd.sum) and callable(autograd.compile)
+    assert set(autograd.NOT_STARRED) <= set(dir(autograd))
+
+
+def test_the_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    assert autograd.__version__ == version("chainrule")

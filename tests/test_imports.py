@@ -145,6 +145,9 @@ def declared_all(init: Path) -> set[str]:
         if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
             found = True
             names |= set(ast.literal_eval(node.value))
+        # public names kept out of __all__ so that a star import shadows no builtin
+        if any(isinstance(t, ast.Name) and t.id == "NOT_STARRED" for t in targets):
+            names |= set(ast.literal_eval(node.value))
     assert found, f"{init} has no __all__ list"
     return names
 
