@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+import autograd
 from autograd import Value
 
 
