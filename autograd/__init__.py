@@ -11,6 +11,7 @@
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .clash import warn_if_shared
 from .compile import CompiledStep, TraceInfo
 from .compile import compile as compile  # public, not starred: see NOT_STARRED
 from .dense import dense
@@ -54,6 +55,8 @@ __all__ = [
 # Public as well, but left out of __all__ so that ``from autograd import *`` shadows no
 # builtin: call them ``autograd.sum`` and ``autograd.compile``, as ``torch.sum``.
 NOT_STARRED = ("compile", "sum")
+warn_if_shared()  # HIPS autograd in this environment: they cannot share the name
+
 try:  # one version, pyproject.toml's, as installed
     __version__ = _version("chainrule")
 except PackageNotFoundError:  # a source tree that was never installed

@@ -12,7 +12,17 @@
 True
 """
 
-from . import datasets, init, losses, optim, schedules
+import autograd as _engine
+
+if not hasattr(_engine, "Value"):  # the name is another package's: HIPS autograd, say
+    raise ImportError(
+        "chainrule's nn needs chainrule's engine, but `import autograd` found another package "
+        f"at {getattr(_engine, '__file__', '?')} (HIPS autograd, a dependency of PennyLane "
+        "and lifelines, owns the same name). Install chainrule in a virtual environment of "
+        "its own (python -m venv), or pip uninstall autograd chainrule and reinstall one."
+    )
+
+from . import datasets, init, losses, optim, schedules  # noqa: E402
 from .clip import clip_grad_norm, grad_norm
 from .datasets import make_moons, make_spirals
 from .dropout import Dropout
