@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := benchmarks/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: test demo demos lint bench clean generate
+.PHONY: test demo demos lint docs bench clean generate
 
 # (Re)install only when pyproject.toml is newer than the last install.
 $(STAMP): pyproject.toml
@@ -26,6 +26,11 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m demos.moons
+
+# The API reference, from the docstrings, into out/docs/index.html; any warning fails it.
+docs: $(STAMP)
+	rm -rf out/docs
+	$(BIN)/python -W error -m pdoc -o out/docs autograd autograd.viz autograd.testing nn
 
 # After editing the primitive table: rewrite Value's methods in autograd/value.py from it
 # (tests/test_generated.py fails until they agree).

@@ -199,15 +199,24 @@ def finite_floats(
     return base.filter(lambda x: all(abs(x - a) >= margin for a in avoid))
 
 
-@st.composite
 def expressions(
-    draw: Callable,
     primitives: Sequence[str] = SMOOTH + KINKED,
     max_inputs: int = 3,
     max_steps: int = 8,
     constants: bool = True,
-) -> Expression:
+) -> st.SearchStrategy[Expression]:
     """Random expression DAGs over ``primitives``, sharing subexpressions."""
+    return _expressions(primitives, max_inputs, max_steps, constants)
+
+
+@st.composite
+def _expressions(
+    draw: Callable,
+    primitives: Sequence[str],
+    max_inputs: int,
+    max_steps: int,
+    constants: bool,
+) -> Expression:
     n_inputs = draw(st.integers(1, max_inputs))
     n_steps = draw(st.integers(1, max_steps))
     steps = []
