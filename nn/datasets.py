@@ -11,6 +11,7 @@ import math
 import random
 
 from .init import make_rng
+from .options import real
 
 
 def _points(n: int) -> list[float]:
@@ -30,10 +31,9 @@ def make_moons(
     (1, 0.5). Gaussian noise of standard deviation ``noise`` is added to every coordinate.
     For micrograd's SVM loss use labels ``2 * y - 1`` (+-1).
     """
-    if not isinstance(n, int) or n < 2:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
         raise ValueError(f"n must be an int >= 2, got {n!r}")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    noise = real(noise, "noise", low=0.0)
     rng = make_rng(seed)
     n_upper = n // 2
     data = [([math.cos(t), math.sin(t)], 0) for t in _points(n_upper)]
@@ -55,10 +55,11 @@ def make_spirals(
     starting at ``4k``, with Gaussian noise of standard deviation ``noise`` on the angle (the
     CS231n spiral). Not linearly separable: a test for multi-class ``cross_entropy``.
     """
-    if not isinstance(n_per_class, int) or n_per_class < 2:
+    if not isinstance(n_per_class, int) or isinstance(n_per_class, bool) or n_per_class < 2:
         raise ValueError(f"n_per_class must be an int >= 2, got {n_per_class!r}")
-    if not isinstance(classes, int) or classes < 2:
+    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 2:
         raise ValueError(f"classes must be an int >= 2, got {classes!r}")
+    noise = real(noise, "noise", low=0.0)
     rng = make_rng(seed)
     data = []
     for k in range(classes):

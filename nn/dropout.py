@@ -13,7 +13,6 @@ weighted sum and activation are never made, so neither pass pays for it.
 
 from __future__ import annotations
 
-import numbers
 import random
 from collections.abc import Sequence
 from typing import overload
@@ -22,6 +21,7 @@ from autograd import Value
 
 from .init import make_rng
 from .module import Module
+from .options import check_name, real
 
 
 class Dropout(Module):
@@ -39,10 +39,8 @@ class Dropout(Module):
     def __init__(
         self, p: float = 0.5, *, seed: int | random.Random | None = None, name: str = ""
     ) -> None:
-        if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
-        self.p: float = float(p)
-        self.name = name
+        self.p: float = real(p, "dropout probability", low=0.0, high=1.0)
+        self.name = check_name(name)
         self._rng: random.Random = make_rng(seed)
         self._scale: float = 1.0 / (1.0 - self.p) if self.p < 1.0 else 0.0
         self._tag: str = f"{name}/scale"

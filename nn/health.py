@@ -24,6 +24,7 @@ from .clip import grad_norm
 from .layer import Layer
 from .module import Module
 from .neuron import Neuron
+from .options import real
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,16 @@ def _groups(model: Module) -> list[tuple[str, Sequence[Module]]]:
 
 def gradient_health(model: Module, vanish: float = 1e-6, explode: float = 1e3) -> HealthReport:
     """Per layer: gradient norm, dead units, and vanishing / exploding flags. See the module."""
-    if not 0.0 <= vanish < explode:
+    vanish = real(vanish, "vanish", low=0.0)
+    explode = real(explode, "explode", low=0.0, finite=False)
+    if not vanish < explode:
         raise ValueError(f"need 0 <= vanish < explode, got vanish={vanish!r}, explode={explode!r}")
     lines = []
     for name, units in _groups(model):
         params = [p for u in units for p in u.parameters()]
         norm = grad_norm(params)
-        dead = sum(1 for u in units if all(p.grad == 0.0 for p in u.parameters()))
+        # a gradient of None (the engine's "none yet") is no gradient, as 0.0 is
+        dead = sum(1 for u in units if all(not p.grad for p in u.parameters()))
         exploding = not math.isfinite(norm) or norm > explode
         lines.append(
             LayerHealth(

@@ -19,6 +19,7 @@ from .export import to_torch
 from .init import make_rng
 from .module import Module
 from .neuron import Neuron, compute
+from .options import check_name
 from .shapes import Batch, Row, is_batch, positive_int
 
 
@@ -48,6 +49,7 @@ class Layer(Module):
         name: str = "",
     ) -> None:
         nout = positive_int(nout, "nout")
+        name = check_name(name)
         rng = make_rng(seed)
         prefix = f"{name}." if name else ""
         self.neurons = [

@@ -19,6 +19,7 @@ from .export import to_torch
 from .init import make_rng
 from .layer import Layer
 from .module import Module
+from .options import check_activation, check_name, real
 from .shapes import Batch, Row, is_batch, positive_int
 
 
@@ -50,7 +51,7 @@ class MLP(Module):
         final_activation: str = "linear",
         init: str = "uniform",
         seed: int | random.Random | None = None,
-        dropout: float | Dropout = 0.0,
+        dropout: float | Dropout | None = 0.0,
         negative_slope: float = 0.01,
         name: str = "",
     ) -> None:
@@ -59,6 +60,14 @@ class MLP(Module):
         sizes = [positive_int(nin, "nin")] + [positive_int(n, "each layer width") for n in nouts]
         if len(sizes) < 2:
             raise ValueError("an MLP needs at least one layer: nouts is empty")
+        # Checked whatever the layer count: a one-layer MLP reads only final_activation,
+        # and a misspelt activation must not pass unnoticed until a layer is added.
+        check_activation(activation)
+        check_activation(final_activation, "final_activation")
+        real(negative_slope, "negative_slope")
+        name = check_name(name)
+        if dropout is not None and not isinstance(dropout, Dropout):
+            dropout = real(dropout, "dropout probability", low=0.0, high=1.0)
         rng = make_rng(seed)
         prefix = f"{name}." if name else ""
         last = len(sizes) - 2

@@ -25,20 +25,32 @@ from .export import to_torch
 from .init import check_scheme, make_rng
 from .init import weights as draw_weights
 from .module import Module
+from .options import ACTIVATIONS, check_activation, check_name, real
 from .shapes import Batch, Row, is_batch, positive_int
 
-#: Every accepted ``activation=`` name.
-ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+__all__ = ["ACTIVATIONS", "Neuron", "compute"]
 
 
 def _activation(name: str, negative_slope: float) -> Callable[[Value], Value] | None:
     """What follows a neuron's fused node: nothing, except for leaky_relu (its slope is a
     second operand, so it is not fused into the neuron's node)."""
-    if name == "leaky_relu":
+    if check_activation(name) == "leaky_relu":
         return lambda v: v.leaky_relu(negative_slope)
-    if name in ACTIVATIONS:
-        return None
-    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return None
+
+
+def _nonlin(value: object) -> bool:
+    """micrograd's switch: True or False (0 or 1 too). A string is an activation given in
+    its place, ``Neuron(2, "tanh")``, which would otherwise silently mean relu."""
+    if isinstance(value, str):
+        raise TypeError(
+            f"nonlin is True or False; to choose the activation write activation={value!r}"
+        )
+    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
+    if type(value).__name__ == "bool_":  # NumPy's
+        return bool(value)
+    raise TypeError(f"nonlin must be True or False, got {type(value).__name__} {value!r}")
 
 
 class Neuron(Module):
@@ -70,7 +82,10 @@ class Neuron(Module):
         name: str = "",
     ) -> None:
         nin = positive_int(nin, "nin")
-        activation = activation if nonlin else "linear"
+        check_activation(activation)  # checked even when nonlin=False makes it unused
+        negative_slope = real(negative_slope, "negative_slope")
+        name = check_name(name)
+        activation = activation if _nonlin(nonlin) else "linear"
         self._act = _activation(activation, negative_slope)
         # the activation fused into the neuron's node (see autograd.dense)
         self._fused = activation if activation in PRIMITIVES and self._act is None else None

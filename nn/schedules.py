@@ -20,15 +20,12 @@ formulas are PyTorch's.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 from .optim import Optimizer
-
-
-def _positive_int(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return value
+from .options import real
+from .shapes import positive_int as _positive_int
 
 
 class LRScheduler:
@@ -40,7 +37,7 @@ class LRScheduler:
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_step = 0
-        optimizer.lr = self.lr_at(0)
+        self._set(0)
 
     def factor(self, t: int) -> float:
         raise NotImplementedError
@@ -50,9 +47,27 @@ class LRScheduler:
         return self.base_lr * self.factor(t)
 
     def step(self) -> None:
-        """Advance one step and set the optimiser's learning rate for it."""
-        self.last_step += 1
-        self.optimizer.lr = self.lr_at(self.last_step)
+        """Advance one step and set the optimiser's learning rate for it.
+
+        A schedule that gives a learning rate the optimiser refuses (a ``LambdaLR``
+        function returning nan, a ``StepLR`` whose ``gamma > 1`` has grown it to inf) is an
+        error naming the schedule and the step; the step is then not taken.
+        """
+        t = self.last_step + 1
+        self._set(t)
+        self.last_step = t
+
+    def _set(self, t: int) -> None:
+        try:
+            lr = self.lr_at(t)
+        except OverflowError:  # gamma ** t, say
+            raise ValueError(
+                f"{type(self).__name__} at step {t}: the learning rate is too large for a float"
+            ) from None
+        try:
+            self.optimizer.lr = lr
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{type(self).__name__} at step {t}: {error}") from None
 
     def get_last_lr(self) -> list[float]:
         """The learning rate set last, in a list as PyTorch gives it (one per group)."""
@@ -63,11 +78,23 @@ class LambdaLR(LRScheduler):
     """``lr = base_lr * lr_lambda(t)``, as ``torch.optim.lr_scheduler.LambdaLR``."""
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
+        if isinstance(lr_lambda, (list, tuple)):
+            raise TypeError(
+                "nn optimisers have one parameter group: pass one function, not a list of them"
+            )
+        if not callable(lr_lambda):
+            raise TypeError(f"lr_lambda must be a function of the step, got {lr_lambda!r}")
         self.lr_lambda = lr_lambda
         super().__init__(optimizer)
 
     def factor(self, t: int) -> float:
-        return self.lr_lambda(t)
+        x = self.lr_lambda(t)
+        if not isinstance(x, numbers.Real) or isinstance(x, bool):
+            raise TypeError(
+                f"LambdaLR at step {t}: lr_lambda returned {type(x).__name__} {x!r}, "
+                "not a number (the factor the learning rate is multiplied by)"
+            )
+        return float(x)
 
 
 class StepLR(LRScheduler):
@@ -75,7 +102,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = _positive_int(step_size, "step_size")
-        self.gamma = float(gamma)
+        self.gamma = real(gamma, "gamma", low=0.0)
         super().__init__(optimizer)
 
     def factor(self, t: int) -> float:
@@ -91,7 +118,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
         self.T_max = _positive_int(T_max, "T_max")
-        self.eta_min = float(eta_min)
+        self.eta_min = real(eta_min, "eta_min", low=0.0)
         super().__init__(optimizer)
 
     def lr_at(self, t: int) -> float:
@@ -112,12 +139,8 @@ class LinearLR(LRScheduler):
         end_factor: float = 1.0,
         total_iters: int = 5,
     ) -> None:
-        if not 0.0 < start_factor <= 1.0 or not 0.0 <= end_factor <= 1.0:
-            raise ValueError(
-                "start_factor must be in (0, 1] and end_factor in [0, 1], "
-                f"got {start_factor!r} and {end_factor!r}"
-            )
-        self.start_factor, self.end_factor = float(start_factor), float(end_factor)
+        self.start_factor = real(start_factor, "start_factor", low=0.0, high=1.0, low_open=True)
+        self.end_factor = real(end_factor, "end_factor", low=0.0, high=1.0)
         self.total_iters = _positive_int(total_iters, "total_iters")
         super().__init__(optimizer)
 
@@ -132,13 +155,18 @@ class WarmupLinearDecay(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, warmup_steps: int, total_steps: int) -> None:
-        if not isinstance(warmup_steps, int) or isinstance(warmup_steps, bool) or warmup_steps < 0:
+        if (
+            not isinstance(warmup_steps, numbers.Integral)
+            or isinstance(warmup_steps, bool)
+            or warmup_steps < 0
+        ):
             raise ValueError(f"warmup_steps must be an int >= 0, got {warmup_steps!r}")
-        if _positive_int(total_steps, "total_steps") <= warmup_steps:
-            raise ValueError(
-                f"total_steps ({total_steps}) must be greater than warmup_steps ({warmup_steps})"
-            )
-        self.warmup_steps, self.total_steps = warmup_steps, total_steps
+        warmup: int = int(warmup_steps)
+        total: int = _positive_int(total_steps, "total_steps")
+        if total <= warmup:
+            raise ValueError(f"total_steps ({total}) must be greater than warmup_steps ({warmup})")
+        self.warmup_steps: int = warmup
+        self.total_steps: int = total
         super().__init__(optimizer)
 
     def factor(self, t: int) -> float:

@@ -60,9 +60,15 @@ def test_masks_are_reproducible_from_the_seed_and_leave_global_random_alone():
     assert a == b and random.getstate() == before
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.5, True, "0.5"])
-def test_bad_probabilities_are_refused(p):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), float("inf")])
+def test_probabilities_outside_0_to_1_are_refused(p):
+    with pytest.raises(ValueError, match="dropout probability"):
+        Dropout(p)
+
+
+@pytest.mark.parametrize("p", [True, "0.5", None])
+def test_a_probability_that_is_no_number_is_refused(p):
+    with pytest.raises(TypeError, match="dropout probability must be a number"):
         Dropout(p)
 
 

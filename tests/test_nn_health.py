@@ -93,3 +93,31 @@ def test_the_report_says_when_there_is_no_gradient_at_all():
 def test_thresholds_must_make_sense():
     with pytest.raises(ValueError):
         gradient_health(MLP(2, [1], seed=0), vanish=10.0, explode=1.0)
+
+
+@pytest.mark.parametrize(
+    ("kw", "error"),
+    [
+        (dict(vanish=math.nan), ValueError),
+        (dict(explode=math.nan), ValueError),
+        (dict(vanish=-1.0), ValueError),
+        (dict(vanish="1e-6"), TypeError),
+        (dict(explode=None), TypeError),
+    ],
+)
+def test_thresholds_that_are_no_numbers_are_refused_naming_them(kw, error):
+    with pytest.raises(error, match=next(iter(kw))):
+        gradient_health(MLP(2, [1], seed=0), **kw)
+
+
+def test_a_unit_whose_gradients_are_none_is_dead():
+    """The engine's backward leaves a gradient of None (PyTorch's set_to_none habit) where
+    the loss does not reach: such a unit got no gradient, as a unit at exactly 0.0."""
+    model = MLP(2, [3, 1], seed=0)
+    _set(model.parameters(), [1, 1, 0, 1, 1, -100, 1, 1, 0, 1, 1, 1, 0])  # unit 1: bias -100
+    for p in model.parameters():
+        p.grad = None
+    model([1.0, 2.0]).backward()
+    hidden, out = gradient_health(model).layers
+    assert hidden.dead_units == 1 and out.dead_units == 0
+    assert math.isfinite(hidden.grad_norm) and hidden.grad_norm > 0.0

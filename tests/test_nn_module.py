@@ -208,6 +208,60 @@ def test_bad_sizes_and_names_are_refused(make):
         make()
 
 
+@pytest.mark.parametrize("nouts", [[1], [4, 1], [4, 4, 1]])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        (dict(activation="foo"), "unknown activation 'foo'"),
+        (dict(activation="ReLU"), "names are lower case: 'relu'"),
+        (dict(activation=math.tanh), "a string, not a function"),
+        (dict(final_activation="softmax"), "unknown final_activation 'softmax'"),
+        (dict(init="he_uniformm"), "unknown init 'he_uniformm'"),
+        (dict(negative_slope=math.nan), "negative_slope"),
+        (dict(negative_slope=math.inf), "negative_slope"),
+        (dict(dropout=1.5), "dropout probability"),
+        (dict(dropout=math.nan), "dropout probability"),
+    ],
+)
+def test_every_mlp_option_is_checked_whatever_the_layer_count(nouts, kw, message):
+    """A one-layer MLP reads only the final activation: a misspelt hidden one is refused
+    there too, not when a layer is added later."""
+    with pytest.raises(ValueError, match=message):
+        MLP(2, nouts, seed=0, **kw)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: MLP(2, [1], dropout=True), "dropout probability must be a number, got bool"),
+        (lambda: MLP(2, [1], dropout="0.1"), "dropout probability must be a number"),
+        (lambda: MLP(2, [1], negative_slope="0.1"), "negative_slope must be a number"),
+        (lambda: MLP(2, [1], name=3), "name must be a string"),
+        (lambda: Layer(2, 2, name=None), "name must be a string"),
+        (lambda: Neuron(2, "tanh"), "nonlin is True or False; .* activation='tanh'"),
+        (lambda: Neuron(2, nonlin="yes"), "nonlin is True or False"),
+        (lambda: Neuron(2, nonlin=2), "nonlin must be True or False"),
+        (lambda: Layer(2, 2, nonlin=None), "nonlin must be True or False"),
+        (lambda: MLP(2, [1], seed=1.5), "seed must be an int"),
+        (lambda: MLP(2, [1]).train("False"), r"train\(mode\) must be True or False"),
+    ],
+)
+def test_options_of_the_wrong_type_are_refused_naming_them(make, message):
+    with pytest.raises(TypeError, match=message):
+        make()
+
+
+def test_an_unused_activation_is_still_checked():
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        Neuron(2, nonlin=False, activation="swish")
+
+
+def test_micrograds_nonlin_flags_still_work():
+    assert Neuron(2, 0, seed=0).activation == "linear"
+    assert Neuron(2, 1, seed=0).activation == "relu"
+    assert MLP(2, [1], dropout=None, seed=0).dropout is None
+
+
 def test_mlp_nouts_must_be_a_list():
     with pytest.raises(TypeError, match=r"\[16, 16, 1\]"):
         MLP(2, 16)

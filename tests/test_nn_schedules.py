@@ -81,11 +81,62 @@ def test_lambda_lr_and_get_last_lr():
         lambda o: LinearLR(o, end_factor=1.5),
         lambda o: WarmupLinearDecay(o, warmup_steps=5, total_steps=5),
         lambda o: WarmupLinearDecay(o, warmup_steps=-1, total_steps=5),
+        lambda o: WarmupLinearDecay(o, warmup_steps=True, total_steps=5),
+        # what a step would turn into a nan, an inf or a negative learning rate
+        lambda o: StepLR(o, step_size=2, gamma=math.nan),
+        lambda o: StepLR(o, step_size=2, gamma=-0.5),
+        lambda o: StepLR(o, step_size=2, gamma=math.inf),
+        lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-0.1),
+        lambda o: CosineAnnealingLR(o, T_max=10, eta_min=math.nan),
+        lambda o: LinearLR(o, start_factor=math.nan),
+        lambda o: LinearLR(o, end_factor=math.inf),
+        lambda o: StepLR(o, step_size=True),
+        lambda o: CosineAnnealingLR(o, T_max=2.5),
     ],
 )
 def test_bad_schedules_are_refused(make):
     with pytest.raises(ValueError):
         make(SGD([Value(0.0)], lr=0.1))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda o: StepLR(o, step_size=2, gamma="0.5"), "gamma must be a number"),
+        (lambda o: LinearLR(o, start_factor=True), "start_factor must be a number"),
+        (lambda o: CosineAnnealingLR(o, T_max=5, eta_min=None), "eta_min must be a number"),
+        (lambda o: LambdaLR(o, 0.5), "lr_lambda must be a function"),
+        (lambda o: LambdaLR(o, [lambda t: 1.0]), "one parameter group: pass one function"),
+    ],
+)
+def test_schedule_options_of_the_wrong_type_are_refused_naming_them(make, message):
+    with pytest.raises(TypeError, match=message):
+        make(SGD([Value(0.0)], lr=0.1))
+
+
+def test_a_schedule_that_gives_a_bad_rate_is_named_with_its_step_and_takes_no_step():
+    opt = SGD([Value(0.0)], lr=0.1)
+    sched = LambdaLR(opt, lambda t: 1.0 if t < 3 else math.nan)
+    sched.step()
+    sched.step()
+    with pytest.raises(ValueError, match="LambdaLR at step 3: invalid learning rate: nan"):
+        sched.step()
+    assert sched.last_step == 2 and opt.lr == 0.1
+
+
+def test_a_growing_step_lr_that_overflows_says_so_at_that_step():
+    opt = SGD([Value(0.0)], lr=1.0)
+    sched = StepLR(opt, step_size=1, gamma=1e200)  # gamma > 1 is allowed, as in PyTorch
+    sched.step()
+    assert opt.lr == 1e200
+    with pytest.raises(ValueError, match="StepLR at step 2: the learning rate is too large"):
+        sched.step()
+    assert opt.lr == 1e200
+
+
+def test_a_lambda_that_returns_no_number_is_named():
+    with pytest.raises(TypeError, match="LambdaLR at step 0: lr_lambda returned str 'fast'"):
+        LambdaLR(SGD([Value(0.0)], lr=0.1), lambda t: "fast")
 
 
 def test_a_schedule_needs_an_nn_optimiser():
@@ -122,3 +173,11 @@ def test_schedules_match_torch(ours, name, args):
         topt.step()
         sched.step()
         tsched.step()
+
+
+def test_a_growing_step_lr_whose_product_overflows_says_so_at_that_step():
+    opt = SGD([Value(0.0)], lr=1e300)
+    sched = StepLR(opt, step_size=1, gamma=1e10)  # 1e300 * 1e10 is inf, not an exception
+    with pytest.raises(ValueError, match="StepLR at step 1: invalid learning rate: inf"):
+        sched.step()
+    assert opt.lr == 1e300 and sched.last_step == 0

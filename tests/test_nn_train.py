@@ -102,3 +102,20 @@ def test_the_issues_example_learns_three_spiral_arms(tmp_path):
     # the file holds the weights; the architecture is the code's, as with PyTorch
     again = MLP(2, [16, 16, 3], activation="tanh").load(tmp_path / "model.json")
     assert [v.data for v in again(X[0])] == [v.data for v in model(X[0])]
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: make_moons(10, noise=math.nan), ValueError),
+        (lambda: make_moons(10, noise=-0.1), ValueError),
+        (lambda: make_moons(10, noise="0.1"), TypeError),
+        (lambda: make_moons(True), ValueError),
+        (lambda: make_spirals(5, noise=math.nan), ValueError),
+        (lambda: make_spirals(5, noise=math.inf), ValueError),
+        (lambda: make_spirals(5, classes=True), ValueError),
+    ],
+)
+def test_toy_data_refuses_options_that_would_give_nan_points(make, error):
+    with pytest.raises(error):
+        make()
