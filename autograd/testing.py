@@ -27,6 +27,17 @@ from .functional import grad
 from .primitives import PRIMITIVES
 from .value import Value
 
+__all__ = [
+    "KINKED",
+    "SMOOTH",
+    "Expression",
+    "Step",
+    "assert_gradients_match",
+    "central_difference",
+    "expressions",
+    "finite_floats",
+]
+
 try:
     from hypothesis import assume
     from hypothesis import strategies as st

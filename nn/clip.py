@@ -10,6 +10,8 @@ from autograd import Value
 
 from .options import real
 
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "grad_norm"]
+
 
 def _params(params: Iterable[Value] | Value) -> list[Value]:
     """A list of parameters (one Value too, as PyTorch takes one tensor)."""

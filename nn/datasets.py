@@ -13,6 +13,8 @@ import random
 from .init import make_rng
 from .options import real
 
+__all__ = ["make_moons", "make_spirals"]
+
 
 def _points(n: int) -> list[float]:
     """``n`` angles evenly spaced from 0 to pi, both ends included (as numpy.linspace)."""

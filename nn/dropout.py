@@ -23,6 +23,8 @@ from .init import make_rng
 from .module import Module
 from .options import check_name, real
 
+__all__ = ["Dropout"]
+
 
 class Dropout(Module):
     """Zero each unit with probability ``p`` while training; scale the rest by 1/(1-p).

@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 from autograd import Value
 
+__all__ = ["to_torch"]
+
 
 class NeuronLike(Protocol):
     """What export reads of a neuron (``nn.Neuron`` is one)."""

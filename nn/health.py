@@ -26,6 +26,8 @@ from .module import Module
 from .neuron import Neuron
 from .options import real
 
+__all__ = ["HealthReport", "LayerHealth", "gradient_health"]
+
 
 @dataclass(frozen=True)
 class LayerHealth:

@@ -27,6 +27,8 @@ import math
 import numbers
 import random
 
+__all__ = ["SCHEMES", "calculate_gain", "make_rng", "weights"]
+
 _ALIASES = {
     "uniform": "uniform",
     "xavier": "xavier_uniform",

@@ -22,6 +22,8 @@ from .neuron import Neuron, compute
 from .options import check_name
 from .shapes import Batch, Row, is_batch, positive_int
 
+__all__ = ["Layer"]
+
 
 class Layer(Module):
     """``nout`` neurons reading the same inputs; the keywords go to each ``Neuron``.

@@ -17,6 +17,15 @@ from collections.abc import Iterable, Sequence
 import autograd
 from autograd import Value
 
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge_loss",
+    "l2_penalty",
+    "log_sum_exp",
+    "mse_loss",
+]
+
 Scalar = Value | float
 Scalars = Scalar | Sequence[Scalar]
 #: What a model gives for a batch: one output per sample, each a Value or (the type an

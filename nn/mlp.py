@@ -22,6 +22,8 @@ from .module import Module
 from .options import check_activation, check_name, real
 from .shapes import Batch, Row, is_batch, positive_int
 
+__all__ = ["MLP"]
+
 
 class MLP(Module):
     """A multi-layer perceptron: hidden layers use ``activation``, the last ``final_activation``.

@@ -25,6 +25,8 @@ from autograd import Value
 from .options import flag
 from .serialize import StateDictError, check_state, read_json, user_path, write_json
 
+__all__ = ["Module"]
+
 _M = TypeVar("_M", bound="Module")
 
 

@@ -24,6 +24,8 @@ from autograd import Value
 
 from .options import flag, real
 
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+
 _T = TypeVar("_T")
 
 

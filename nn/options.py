@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import numbers
 
+__all__ = ["ACTIVATIONS", "flag", "real"]
+
 #: Every accepted ``activation=`` name.
 ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 

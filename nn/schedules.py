@@ -27,6 +27,15 @@ from .optim import Optimizer
 from .options import real
 from .shapes import positive_int as _positive_int
 
+__all__ = [
+    "CosineAnnealingLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "StepLR",
+    "WarmupLinearDecay",
+]
+
 
 class LRScheduler:
     """Base class: subclasses give ``factor(t)``, the learning rate at step ``t`` / base_lr."""

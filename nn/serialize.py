@@ -41,6 +41,8 @@ from typing import Any
 
 from autograd import Value
 
+__all__ = ["StateDictError"]
+
 
 class StateDictError(ValueError):
     """A state dict or model file that does not fit the module; nothing was loaded."""

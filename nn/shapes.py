@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, cast
 
 from autograd import Value
 
+__all__ = ["Batch", "Row", "is_batch"]
+
 if TYPE_CHECKING:  # annotations only: typing_extensions is no run-time dependency
     from typing_extensions import TypeIs
 
