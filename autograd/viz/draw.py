@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import pathlib
 
 import graphviz
 
@@ -23,17 +25,26 @@ RANKDIRS = ("LR", "RL", "TB", "BT")
 
 def draw_dot(
     root: Value,
-    *,
+    format: str = "svg",  # noqa: A002 - micrograd's and graphviz's name
     rankdir: str = "LR",
+    *,
     digits: int = 4,
     max_nodes: int | None = MAX_NODES,
     group: str | None = "auto",
     legend: bool = True,
-) -> graphviz.Digraph:
+    graph_attr: dict[str, str] | None = None,
+    node_attr: dict[str, str] | None = None,
+    edge_attr: dict[str, str] | None = None,
+    filename: str | None = None,
+    directory: str | None = None,
+) -> Picture:
     """The graph that computed ``root``: a record per value, a small node per operation.
 
-    Returns a ``graphviz.Digraph`` (which Jupyter displays inline, with or without a
-    system Graphviz); ``render`` writes it to a file.
+    Returns a ``Picture``, a ``graphviz.Digraph`` whose ``render``, ``pipe``, ``view`` and
+    Jupyter display work with or without a system Graphviz (``save`` writes the DOT source).
+    ``format`` and ``rankdir`` are micrograd's arguments, in its order; ``graph_attr``,
+    ``node_attr``, ``edge_attr``, ``filename`` and ``directory`` are graphviz's, applied
+    after the picture's own.
 
     Each value shows its label (if any), data and grad with ``digits`` significant digits,
     filled by the magnitude of its gradient on a log scale (grey for 0, red for nan/inf; the
@@ -62,6 +73,8 @@ def draw_dot(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot draws a Value, got {type(root).__name__}")
+    if format not in graphviz.FORMATS:
+        raise ValueError(f"format must be a graphviz format ('svg', 'png', ...), got {format!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     if type(digits) is not int or not 1 <= digits <= 17:
@@ -71,15 +84,103 @@ def draw_dot(
     if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
     plan = make_plan(root, max_nodes=max_nodes, grouping=group)
-    return _Drawing(plan, rankdir, digits, legend).graph
+    picture = _Drawing(plan, rankdir, digits, legend).graph
+    picture.format = format
+    picture.filename = filename or picture.filename
+    picture.directory = directory or picture.directory
+    for kind, attrs in (("graph", graph_attr), ("node", node_attr), ("edge", edge_attr)):
+        if attrs:
+            picture.attr(kind, **attrs)
+    return picture
 
 
 class Picture(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that Jupyter displays with the renderer ``render`` uses.
+    """A ``graphviz.Digraph`` that draws itself with the renderer ``autograd.viz.render``
+    uses: a system ``dot`` if there is one, else ``graphviz-pure`` (installed by pip).
 
-    The plain Digraph runs a system ``dot`` to display itself, which a pip-only install
-    lacks; this one falls back on ``graphviz-pure``. Everything else is the Digraph's own.
+    The plain Digraph's ``render``, ``pipe``, ``view`` and Jupyter display all run a system
+    ``dot``, which a pip-only install lacks. These do the same things without one (a custom
+    ``engine``, ``renderer`` or ``formatter`` goes to graphviz's own, which needs it).
     """
+
+    def pipe(
+        self,
+        format: str | None = None,  # noqa: A002 - graphviz's name
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """The picture in ``format`` (the Digraph's own by default) as bytes, or as text
+        in ``encoding``."""
+        if renderer or formatter or neato_no_op or engine not in (None, "dot"):
+            return super().pipe(
+                format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding
+            )
+        data = pipe(self.source, format or self.format)
+        return data.decode(encoding) if encoding else data
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,  # noqa: A002 - graphviz's name
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+    ) -> str:
+        """As graphviz's: save the DOT source (``filename``, by default the Digraph's), draw
+        it next to it as ``<source>.<format>`` (or into ``outfile``, whose suffix gives the
+        format), open it if ``view``, delete the source if ``cleanup``; return the path."""
+        if renderer or formatter or neato_no_op or engine not in (None, "dot"):
+            return super().render(
+                filename, directory, view, cleanup, format, renderer, formatter, neato_no_op,
+                quiet, quiet_view, outfile=outfile, engine=engine,
+                raise_if_result_exists=raise_if_result_exists, overwrite_source=overwrite_source,
+            )
+        fmt = format or self.format
+        if outfile is not None:
+            outfile = pathlib.Path(outfile)
+            fmt = format or outfile.suffix.lstrip(".") or self.format
+            if filename is None and directory is None:
+                filename = outfile.with_suffix(".gv")
+        source = pathlib.Path(self.save(filename, directory=directory))
+        target = outfile if outfile is not None else source.with_name(f"{source.name}.{fmt}")
+        if source.resolve() == pathlib.Path(target).resolve() and not overwrite_source:
+            raise ValueError(f"render: {target} would overwrite the DOT source")
+        if raise_if_result_exists and os.path.exists(target):
+            raise FileExistsError(f"render: {target} exists already")
+        pathlib.Path(target).write_bytes(pipe(self.source, fmt))
+        if cleanup:
+            source.unlink()
+        if view:
+            graphviz.view(os.fspath(target), quiet=quiet_view)
+        return os.fspath(target)
+
+    def view(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        cleanup: bool = False,
+        quiet: bool = False,
+        quiet_view: bool = False,
+    ) -> str:
+        """Render and open the picture with the system's viewer; return its path."""
+        return self.render(
+            filename, directory, view=True, cleanup=cleanup, quiet=quiet, quiet_view=quiet_view
+        )
 
     def _repr_image_svg_xml(self) -> str:
         return pipe(self.source, "svg").decode("utf-8")
