@@ -15,6 +15,8 @@ from .plan import GROUPINGS, Group, Plan, layer_of, make_plan
 from .runner import pipe
 from .style import fmt, grad_colour, legend_label, one_line, plain_text, record
 
+__all__ = ["MAX_NODES", "RANKDIRS", "Picture", "draw_dot"]
+
 #: The default node budget: about as many boxes as a screen shows readably.
 MAX_NODES = 300
 

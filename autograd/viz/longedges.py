@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections import deque
 
+__all__ = ["MAX_SPAN", "long_edges", "ranks"]
+
 #: Edges spanning more ranks than this start from a copy of their source.
 MAX_SPAN = 4
 

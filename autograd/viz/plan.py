@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from autograd import Value
 
+__all__ = ["GROUPINGS", "Group", "Plan", "layer_of", "make_plan", "walk"]
+
 # nn's tag: "<dotted neuron path>/<role>"; the path may be empty (a bare Neuron).
 _TAG = re.compile(r"([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)?/[A-Za-z0-9_]+")
 _PARAMETER = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")

@@ -13,6 +13,8 @@ from autograd import Value
 from .draw import draw_dot
 from .runner import RenderError, pipe
 
+__all__ = ["FORMATS", "SOURCE_SUFFIXES", "render"]
+
 #: File suffix -> dot's output format.
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg"}
 #: Suffixes written as DOT source, without running a renderer.

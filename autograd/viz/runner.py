@@ -15,6 +15,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+__all__ = ["PURE_FORMATS", "RenderError", "pipe", "renderers"]
+
 #: What graphviz-pure writes; other formats need Graphviz's own dot.
 PURE_FORMATS = ("svg", "png", "jpeg")
 _GRAPHVIZ = "Graphviz, which provides dot (https://graphviz.org/download/)"

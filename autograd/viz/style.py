@@ -12,6 +12,18 @@ import math
 
 import graphviz
 
+__all__ = [
+    "BAD_COLOUR",
+    "ZERO_COLOUR",
+    "fmt",
+    "grad_colour",
+    "legend_label",
+    "one_line",
+    "plain_text",
+    "record",
+    "record_text",
+]
+
 #: |grad| at or below this gets the first colour of the ramp, at or above ``GRAD_HIGH`` the last.
 GRAD_LOW, GRAD_HIGH = 1e-8, 1e2
 
