@@ -1,24 +1,23 @@
 """What every demo shares: the command line, progress bars, saving figures, graph counting.
 
-matplotlib is switched to its file-only "Agg" backend here, before pyplot is imported
-anywhere: the demos run on machines with no display, and only ever write files.
+Run from the command line, a demo only writes files: its command line switches matplotlib
+to the file-only "Agg" backend. Imported (in a notebook, say), nothing is switched, and
+figures show where the notebook shows them.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import matplotlib
+import matplotlib.pyplot as plt
+from tqdm import tqdm
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402 - must come after the backend is chosen
-from tqdm import tqdm  # noqa: E402
-
-from autograd import Value  # noqa: E402
+from autograd import Value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,8 +32,20 @@ _METADATA = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None}
 
 def make_parser(description: str) -> argparse.ArgumentParser:
     """The options every demo takes, ``--fast`` and ``--out DIR``, named as ``main``'s
-    parameters (``main(**vars(args))``); a demo may add its own."""
-    parser = argparse.ArgumentParser(description=description)
+    parameters (``main(**vars(args))``); a demo may add its own. ``--help`` names the demo
+    as it is run (``python -m demos.moons``) and shows every default.
+
+    Only the command line makes a parser, so this is where the file-only backend is chosen.
+    """
+    matplotlib.use("Agg")
+    caller = sys._getframe(1).f_globals  # the demo's module: named by its spec under -m
+    spec = caller.get("__spec__")
+    module = spec.name if spec is not None else caller.get("__name__", "demo")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {module}",
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--fast", action="store_true", help="fewer steps and smaller sizes")
     parser.add_argument(
         "--out", dest="out_dir", type=Path, default=Path("out"), help="where pictures go"
@@ -44,8 +55,10 @@ def make_parser(description: str) -> argparse.ArgumentParser:
 
 def progress(items: Iterable[T] | None, desc: str, total: int | None = None, **kw: object) -> tqdm:
     """A tqdm bar on stderr over ``items`` (or ``None`` and ``total``, then ``bar.update()``);
-    ``bar.write`` prints above it without breaking it."""
-    return tqdm(items, desc=desc, total=total, leave=False, dynamic_ncols=True, **kw)
+    ``bar.write`` prints above it without breaking it. Only on a terminal: redirected to a
+    log, a bar is a stream of carriage returns."""
+    quiet = not sys.stderr.isatty()
+    return tqdm(items, desc=desc, total=total, leave=False, dynamic_ncols=True, disable=quiet, **kw)
 
 
 def save_figure(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
