@@ -2,13 +2,16 @@
 
 Run: ``python benchmarks/bench_viz.py`` (from the repository, with the package installed).
 Each graph is rendered to SVG with the default settings (at most ``MAX_NODES`` boxes: what a
-user gets). With ``--full`` the ~5,500-value one is also drawn in full (``max_nodes=None``):
-what the budget saves (minutes with graphviz-pure). Times are medians; the renderer is
-whichever ``render`` finds (system dot, else graphviz-pure), named in the first line.
+user gets). Next to the times, the nodes handed to the renderer: the count the budget keeps
+small, and which tests/test_viz.py checks (the tests never time anything). With ``--full``
+the ~5,500-value one is also drawn in full (``max_nodes=None``): what the budget saves
+(minutes with graphviz-pure). Times are medians; the renderer is whichever ``render``
+finds (system dot, else graphviz-pure), named in the first line.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import sys
 import tempfile
@@ -31,6 +34,12 @@ def neuron_loss() -> Value:
     loss = (act.tanh() - 1.0) ** 2
     loss.backward()
     return loss
+
+
+def dot_nodes(source: str) -> int:
+    """Node statements in DOT source (the node/edge/graph attribute statements aside)."""
+    names = re.findall(r"^\s+(\w+) \[", source, re.M)
+    return sum(1 for n in names if n not in ("node", "edge", "graph"))
 
 
 def timed(root: Value, path: Path, repeats: int, **options) -> tuple[float, float]:
@@ -56,7 +65,8 @@ def main() -> None:
     ]
     if "--full" in sys.argv[1:]:
         cases.append(("demo, 7 examples, in full", demo_loss(7)[0], 1, {"max_nodes": None}))
-    print(f"{'graph':<28}{'values':>8}{'drawn':>9}{'draw_dot':>11}{'render':>10}{'ratio':>8}")
+    header = f"{'graph':<28}{'values':>8}{'drawn':>9}{'dot nodes':>10}"
+    print(f"{header}{'draw_dot':>11}{'render':>10}{'ratio':>8}")
     base = None
     with tempfile.TemporaryDirectory() as tmp:
         for name, root, repeats, options in cases:
@@ -64,9 +74,10 @@ def main() -> None:
             base = base or render_s
             limit = options.get("max_nodes", MAX_NODES)
             drawn = "all" if limit is None else f"<={limit}"
+            nodes = dot_nodes(draw_dot(root, **options).source)
             print(
-                f"{name:<28}{count_values(root):>8,}{drawn:>9}{draw_s:>10.3f}s{render_s:>9.3f}s"
-                f"{render_s / base:>7.0f}x"
+                f"{name:<28}{count_values(root):>8,}{drawn:>9}{nodes:>10,}"
+                f"{draw_s:>10.3f}s{render_s:>9.3f}s{render_s / base:>7.0f}x"
             )
 
 

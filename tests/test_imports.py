@@ -274,3 +274,23 @@ def test_a_cycle_is_named_as_the_path_around_it(tmp_path):
         "p.a -> p.b -> p.c -> p.a   "
         "(p.a -> p.b at p/a.py:1, p.b -> p.c at p/b.py:2, p.c -> p.a at p/c.py:1)"
     )
+
+
+def test_every_module_declares_all_and_a_star_import_shadows_no_builtin():
+    import builtins
+
+    shadows, missing = [], []
+    for name, path in find_modules(ROOT, ["autograd", "nn"]).items():
+        if path.name == "__main__.py":
+            continue  # a program, not a module to import from
+        declared = None
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                declared = set(ast.literal_eval(node.value))
+        if declared is None:
+            missing.append(name)
+        else:
+            shadows += [f"{name}.{n}" for n in sorted(declared & set(dir(builtins)))]
+    assert not missing, f"modules without __all__: {missing}"
+    assert not shadows, f"a star import would shadow builtins: {shadows}"

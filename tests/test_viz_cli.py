@@ -241,7 +241,7 @@ def test_an_unset_variable_is_named(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "assignment", ["x", "x=", "=2", "x=abc", "1x=2", "x=2=3", "tanh=2", "x y=1"]
+    "assignment", ["x", "x=", "=2", "x=abc", "1x=2", "x=2=3", "tanh=2", "ｔａｎｈ=2", "x y=1"]
 )
 def test_a_bad_set_is_one_line_of_error(tmp_path, capsys, assignment):
     status, _, stderr = run(capsys, "x", "--set", assignment, "-o", tmp_path / "g.svg")
@@ -252,6 +252,14 @@ def test_a_bad_set_is_one_line_of_error(tmp_path, capsys, assignment):
 def test_a_variable_set_twice_is_an_error(tmp_path, capsys):
     status, _, stderr = run(capsys, "x", "--set", "x=1", "--set", "x=2", "-o", tmp_path / "g.svg")
     assert status != 0 and "x" in stderr and stderr.count("\n") == 1
+
+
+def test_names_are_read_as_python_reads_them(tmp_path, capsys):
+    # Python reads the ligature ﬁ as fi: --set ﬁ= sets it, whichever way it is spelled.
+    status, stdout, _ = run(capsys, "ﬁ * 3", "--set", "ﬁ=2", "-o", tmp_path / "g.dot")
+    assert status == 0 and "= 6" in stdout and "d/dfi = 3" in stdout
+    status, _, stderr = run(capsys, "fi", "--set", "ﬁ=1", "--set", "fi=2", "-o", tmp_path / "h.dot")
+    assert status == 2 and "already set" in stderr and not (tmp_path / "h.dot").exists()
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from .draw import MAX_NODES, RANKDIRS
-from .expression import FUNCTIONS, ExpressionError, evaluate
+from .expression import FUNCTIONS, ExpressionError, evaluate, variable_name
 from .render import render
 from .runner import RenderError
 
@@ -36,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Draw the computation graph of an arithmetic expression, after backward.",
         epilog=(
             f"Functions: {', '.join(sorted(FUNCTIONS))}. Operators: + - * / ** and unary -. "
-            f"Example: {_EXAMPLE}. Put -- before an expression that starts with a minus sign."
+            f"Example: {_EXAMPLE}. An expression that starts with a minus sign goes last, "
+            "after the options and --: ... --set x=2 -- -x*x"
         ),
     )
     p.add_argument("expression", help='for example "tanh(x*w + b)"')
@@ -64,6 +66,8 @@ def _assignments(items: list[str]) -> dict[str, float]:
         name = name.strip()
         if not eq or not name.isidentifier():
             raise _UsageError(f"--set {item!r}: write NAME=NUMBER, as in --set x=2.5")
+        # As Python reads the name in the expression: --set ﬁ=1 sets the fi of "ﬁ * 2".
+        name = variable_name(name)
         if name in FUNCTIONS:
             raise _UsageError(f"--set {item!r}: {name} is a function, not a variable")
         try:
@@ -87,19 +91,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = {"rankdir": args.rankdir, "digits": args.digits, "max_nodes": args.max_nodes}
         path = render(out, args.output, group=None, **options)
     except _UsageError as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
+        _say(f"error: {_one_line(error)}", sys.stderr)
         return 2
     except (ExpressionError, RenderError, ValueError, OSError) as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
+        _say(f"error: {_one_line(error)}", sys.stderr)
         return 1
     except Exception as error:  # a bug of ours: still one line, as promised, never a traceback
-        print(f"error: internal error: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
+        _say(f"error: internal error: {type(error).__name__}: {_one_line(error)}", sys.stderr)
         return 1
-    print(f"{_one_line(args.expression)} = {_num(out.data)}")
+    _say(f"{_one_line(args.expression)} = {_num(out.data)}", sys.stdout)
     for name, leaf in leaves.items():
-        print(f"  d/d{name} = {_num(leaf.grad)}")
-    print(f"wrote {path}")
+        _say(f"  d/d{name} = {_num(leaf.grad)}", sys.stdout)
+    _say(f"wrote {path}", sys.stdout)
     return 0
+
+
+def _say(line: str, stream: TextIO) -> None:
+    """Print ``line``, with what ``stream``'s encoding cannot write as backslash escapes.
+
+    The expression, its variables' names and the output path are the user's text: a
+    stdout that writes ASCII or cp1252 (a pipe on Windows, PYTHONIOENCODING) would
+    otherwise fail with a traceback on ``日 * 2``, after the picture was written.
+    """
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        line.encode(encoding, getattr(stream, "errors", None) or "strict")
+    except UnicodeEncodeError:
+        line = line.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    except LookupError:  # an encoding Python does not know: the stream will say so itself
+        pass
+    print(line, file=stream)
 
 
 def _num(x: float) -> str:

@@ -15,10 +15,24 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
+import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import cast
 
+import autograd
 from autograd import PRIMITIVES, Value
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LABEL",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "evaluate",
+    "parse",
+    "variable_name",
+]
 
 #: Longer expressions are refused: a picture of them would not be read anyway.
 MAX_LENGTH = 10_000
@@ -30,13 +44,28 @@ class ExpressionError(ValueError):
     """The expression is not one this parser accepts, or computing it failed."""
 
 
+def variable_name(name: str) -> str:
+    """``name`` as Python reads it in an expression: identifiers are NFKC-normalised, so
+    ``ﬁ`` (a ligature) and ``𝑥`` (mathematical italic) are the names ``fi`` and ``x``."""
+    return unicodedata.normalize("NFKC", name)
+
+
 def _functions() -> dict[str, tuple[Callable, int, int]]:
-    """name -> (function of Values, least and most arguments), from the primitive table."""
+    """name -> (function of Values, least and most arguments), from the primitive table.
+
+    The engine's own primitives only: one added with ``define_primitive`` is left out, so
+    that what an expression may call does not depend on what was defined before this
+    module was first imported (and ``python -m autograd.viz`` never sees one anyway).
+    """
     table: dict[str, tuple[Callable, int, int]] = {"abs": (abs, 1, 1)}
+    engine = Path(autograd.__file__).resolve().parent
     for p in PRIMITIVES.values():
         method = p.method or p.name
         if method.startswith("__"):  # operators: written as + - * / ** in the expression
             continue
+        code = getattr(getattr(Value, method), "__code__", None)
+        if code is None or not Path(code.co_filename).resolve().is_relative_to(engine):
+            continue  # defined at run time: its code is "<chainrule primitive ...>"
         least = 1 if p.arity == 1 or p.default is not None else 2
         table[method] = (getattr(Value, method), least, p.arity)
     return table
@@ -134,12 +163,19 @@ def parse(text: str) -> ast.Expression:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH:,} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        # What Python's parser would only warn about ("1if x", "'\\d'") is an error here:
+        # a warning would print a second line on stderr, and run in no expression anyway.
+        # (catch_warnings swaps the process's filters: a warning another thread issues
+        # at this moment may be filtered as here.)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SyntaxWarning)
+            warnings.simplefilter("error", DeprecationWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"not a valid expression: {error.msg}") from None
     except (RecursionError, MemoryError):  # Python's parser recurses: "-----...-x"
         raise ExpressionError("expression too deeply nested") from None
-    except ValueError as error:  # a null byte
+    except (ValueError, Warning) as error:  # a null byte; a warning not made a SyntaxError
         raise ExpressionError(f"not a valid expression: {error}") from None
     for node in ast.walk(tree):  # ast.walk keeps a queue: no recursion
         _refuse(node)
@@ -153,8 +189,10 @@ def evaluate(text: str, variables: Mapping[str, float]) -> tuple[Value, dict[str
     labelled with its source text when that is short. Numbers stay constants of their
     operations, as in Python code (``x * 2``); a function of a number alone makes the
     number a leaf. Domain errors of the engine (``log(-1)``) become ExpressionErrors.
+    Variable names are matched as Python reads identifiers (see ``variable_name``).
     """
     tree = parse(text)
+    variables = _normalised(variables)
     # Python's own line breaks (str.splitlines knows more, which would shift line numbers).
     lines = [line.encode("utf-8") for line in re.split(r"\r\n|\r|\n", text.strip())]
     leaves: dict[str, Value] = {}
@@ -189,6 +227,22 @@ def _operands(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
     return list(cast(ast.Call, node).args)  # parse() allowed nothing else
+
+
+def _normalised(variables: Mapping[str, float]) -> dict[str, float]:
+    """The variables keyed by their names as Python reads them; two spellings of one name
+    are an error (which value would be meant?)."""
+    names: dict[str, str] = {}
+    normalised: dict[str, float] = {}
+    for given, value in variables.items():
+        name = variable_name(given) if isinstance(given, str) else given
+        if name in names:
+            raise ExpressionError(
+                f"variables {names[name]!r} and {given!r} are the same name {name!r} to Python"
+            )
+        names[name] = given
+        normalised[name] = value
+    return normalised
 
 
 def _variable(name: str, variables: Mapping[str, float], leaves: dict[str, Value]) -> Value:
