@@ -44,6 +44,7 @@ from typing import Any, cast
 from . import loops, modes, reads
 from .modes import TraceLog, tracing
 from .node import MANY as _MANY
+from .node import below
 from .node import operands as _operands
 from .primitives import FLOAT_FUNCTIONS, Activated, NaryPrimitive, Primitive
 from .rules import formula
@@ -201,12 +202,18 @@ class CompiledStep:
         variant = _build(
             root, trace.comparisons, _signature(trace), self.params, self.inputs, seconds
         )
-        frozen = [where for v, where in trace.reads if v in variant.varying]
+        leaves = set(self.params).union(self.inputs)
+        frozen = [
+            where
+            for v, where in trace.reads
+            if v in variant.varying or _depends(v, leaves, variant.varying)
+        ]
         if frozen:
             lines = sorted(set(frozen))
             warnings.warn_explicit(
                 "compile: fn reads the number of a Value that depends on the params or "
-                f"inputs (float(v), v.data or a math function) at {', '.join(lines)}; the "
+                "inputs (float(v), v.data, v.item(), v.grad, v.edges, a math function or a "
+                f"first-order autograd.grad) at {', '.join(lines)}; the "
                 "compiled step uses the number it had during the trace. Compute with Value "
                 "operations instead (v.detach() for a number that follows the params "
                 "without passing gradient).",
@@ -260,6 +267,16 @@ class CompiledStep:
 
 
 # -- checking what the user gave ------------------------------------------------------------
+
+
+def _depends(v: Value, leaves: set[Value], varying: set[Value]) -> bool:
+    """Whether ``v`` (read during the trace, maybe outside the loss's graph) is computed
+    from a param or an input."""
+    if v in leaves:
+        return True
+    if v._op is None:
+        return False
+    return any(u in leaves or u in varying for w in below(v) for u in _operands(w))
 
 
 def _file_line(where: str) -> tuple[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from . import modes
 from .backward import live_edges, order
 from .derivatives import local_derivatives
 from .value import Value
@@ -35,6 +36,8 @@ def grad(
     if create_graph:
         grads = gradients(output, Value(1.0), create_graph=True)
         return tuple(_as_value(grads.get(v, 0.0)) for v in inputs)
+    if modes.active.threads and modes.is_tracing():  # compile warns: these numbers are frozen
+        modes.log_read(output)
     grads = gradients(output, 1.0, create_graph=False)
     return tuple(Value(grads.get(v, 0.0)) for v in inputs)  # type: ignore[arg-type]
 

@@ -29,6 +29,8 @@ import threading
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 
+from . import modes
+
 __all__ = ["MANY", "Node", "below", "operands"]
 
 N = TypeVar("N", bound="Node")
@@ -105,6 +107,8 @@ class Node:
         >>> [(v is x, d) for v, d in (x * y).edges]
         [(True, -3.0), (False, 2.0)]
         """
+        if modes.active.threads and modes.is_tracing():  # compile warns: numbers, frozen
+            modes.log_read(self)
         if self._dy is MANY:
             if self._x or not self._y:
                 return tuple(zip(self._x, self._dx))

@@ -1,4 +1,5 @@
-"""Where, during a trace, code outside the engine reads a Value's number (``v.data``).
+"""Where, during a trace, code outside the engine reads a Value's number (``v.data``, or a
+gradient, ``v.grad``).
 
 ``autograd.compile`` replays the operations ``fn`` made; a number that ``fn`` read off a
 Value and then used as a plain float is replayed as it was during the trace. ``float(v)``
@@ -24,26 +25,31 @@ from .node import Node
 
 __all__ = ["watching"]
 
-_SLOT: Any = Node.__dict__["data"]  # the member descriptor the class was made with
+# the member descriptors the class was made with: a number, and a gradient read off a node
+_SLOTS: dict[str, Any] = {name: Node.__dict__[name] for name in ("data", "grad")}
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 _lock = threading.Lock()
 _traces = 0
 
 
-def _get(node: Node) -> float:
-    value: float = _SLOT.__get__(node, Node)
-    if modes.is_tracing():
-        filename = sys._getframe(1).f_code.co_filename
-        if not (filename.startswith("<chainrule") or filename.startswith(_ENGINE_DIR)):
-            modes.log_read(node)
-    return value
+def _watched(name: str) -> property:
+    slot = _SLOTS[name]
+
+    def get(node: Node) -> float:
+        value: float = slot.__get__(node, Node)
+        if modes.is_tracing():
+            filename = sys._getframe(1).f_code.co_filename
+            if not (filename.startswith("<chainrule") or filename.startswith(_ENGINE_DIR)):
+                modes.log_read(node)
+        return value
+
+    def set(node: Node, value: float) -> None:  # noqa: A001 - a property's setter
+        slot.__set__(node, value)
+
+    return property(get, set, doc=slot.__doc__)
 
 
-def _set(node: Node, value: float) -> None:
-    _SLOT.__set__(node, value)
-
-
-_WATCHED = property(_get, _set, doc=_SLOT.__doc__)
+_WATCHED = {name: _watched(name) for name in _SLOTS}
 
 
 @contextlib.contextmanager
@@ -53,7 +59,8 @@ def watching() -> Iterator[None]:
     global _traces
     with _lock:
         if _traces == 0:
-            setattr(Node, "data", _WATCHED)  # noqa: B010 - a type checker would object
+            for name, prop in _WATCHED.items():
+                setattr(Node, name, prop)  # a type checker would object to Node.data = ...
         _traces += 1
     try:
         yield
@@ -61,4 +68,5 @@ def watching() -> Iterator[None]:
         with _lock:
             _traces -= 1
             if _traces == 0:
-                setattr(Node, "data", _SLOT)  # noqa: B010
+                for name, slot in _SLOTS.items():
+                    setattr(Node, name, slot)

@@ -104,7 +104,7 @@ class Value(Node):
     def __float__(self) -> float:
         if _modes.threads and modes.is_tracing():  # compile warns: this number is frozen
             modes.log_read(self)
-        return self.data
+        return float(self.data)  # a float even where .data was assigned an int
 
     # Ordering compares the numbers, as tensors do. Equality and hashing are object's own
     # (identity), inherited rather than reassigned: a reassigned __hash__ is called through
@@ -145,8 +145,8 @@ class Value(Node):
         _backward(self, seed)
 
     def item(self) -> float:
-        """``self.data``, as PyTorch's ``tensor.item()``."""
-        return self.data
+        """``float(self)``, as PyTorch's ``tensor.item()``."""
+        return float(self)
 
     @property
     def requires_grad(self) -> bool:
@@ -1027,7 +1027,9 @@ def _outside_domain(error: Exception, name: str, *operands: float) -> float:
     if isinstance(error, ValueError) and not all(math.isfinite(v) for v in operands):
         return math.nan
     args = ", ".join(repr(v) for v in operands)
-    message = f"{name}({args}): {error}"
+    # an errno-style error (pow's overflow) says (34, 'Numerical result out of range')
+    why = error.args[-1] if len(error.args) == 2 and isinstance(error.args[0], int) else error
+    message = f"{name}({args}): {why}"
     if _modes.threads:  # a trace notes it: fn may catch it, and a replay must not go on
         modes.log_error(message)
     raise type(error)(message) from None

@@ -90,6 +90,14 @@ def hinge_loss(scores: Outputs, labels: Scalars, reduction: str = "mean") -> Val
     0.25
     """
     ss, ys = _pairs(scores, labels, ("scores", "labels"))
+    for i, y in enumerate(ys):
+        # a 0/1 label would give a constant loss, silently (a Value label is an input that
+        # changes from call to call, as in a compiled step: not read here)
+        if not isinstance(y, Value) and float(y) not in (-1.0, 1.0):
+            raise ValueError(
+                f"hinge_loss: labels must be -1 or +1, got labels[{i}] = {y!r} (for 0/1 "
+                "labels pass [2 * t - 1 for t in labels])"
+            )
     margins = [(1.0 - y * s).relu() for s, y in zip(_values(ss), ys)]  # a float score too
     return _reduce(autograd.sum(margins), len(ss), reduction)
 

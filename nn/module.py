@@ -182,6 +182,7 @@ class Module:
         ``set_to_none`` is accepted for PyTorch's sake and changes nothing: gradients are
         read as floats, so 0.0 is "no gradient" here, with either value.
         """
+        flag(set_to_none, "set_to_none")
         for p in self.parameters():
             p.grad = 0.0
 

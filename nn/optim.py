@@ -45,8 +45,13 @@ def _parameters(params: object) -> list[Value]:
         raise TypeError(
             f"pass a list of parameters, model.parameters(), got {type(params).__name__}"
         ) from None
-    for p in out:
+    for i, p in enumerate(out):
         if isinstance(p, Value):
+            if p.op:  # PyTorch refuses too: a step would change a number fn recomputes
+                raise ValueError(
+                    f"params[{i}] is not a leaf (it was made by {p.op}): pass the Values you "
+                    "update, such as model.parameters(), not results computed from them"
+                )
             continue
         if isinstance(p, dict):
             raise TypeError(
@@ -138,6 +143,7 @@ class Optimizer:
         ``set_to_none`` is accepted for PyTorch's sake and changes nothing: a gradient is
         read as a float, so 0.0 is "no gradient" here, with either value.
         """
+        flag(set_to_none, "set_to_none")
         for p in self.params:
             p.grad = 0.0
 

@@ -231,6 +231,10 @@ def _check_target(where: str) -> tuple[str, str]:
         raise OSError(
             f"cannot save to {shown}: it is not a regular file (a device, a pipe or a socket)"
         )
+    # The rename that makes a save atomic needs only the folder's permission: without this,
+    # a file made read-only would be replaced all the same (open() for writing refuses).
+    if kind is not None and not os.access(target, os.W_OK):
+        raise PermissionError(f"cannot save to {shown}: the file is read-only (no permission)")
     if not parent_is_dir:
         if parent_exists:
             raise NotADirectoryError(f"cannot save to {shown}: {folder!r} is a file, not a folder")

@@ -154,3 +154,19 @@ def test_a_caught_error_is_seen_on_every_call():
         ref = fn()
         ref.backward()
         assert (loss, grad) == (ref.data, a.grad)
+
+
+def test_every_way_of_reading_a_number_off_the_graph_is_warned_about():
+    reads = {
+        "item": lambda w: w * w.item(),
+        "grad": lambda w: w * autograd.grad(w * w, [w])[0],
+        "edges": lambda w: w * (w * w).edges[0][1],
+        "float": lambda w: w * float(w * 2.0),
+        "data": lambda w: w * (w + 1.0).data,
+    }
+    for name, body in reads.items():
+        w = Value(1.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            autograd.compile(lambda body=body, w=w: body(w), [w])
+        assert any("reads the number" in str(c.message) for c in caught), name

@@ -220,3 +220,8 @@ def test_losses_take_a_models_outputs_as_they_come():
     assert hinge_loss([[a], [b]], [1, -1]).data == hinge_loss([a, b], [1, -1]).data == 0.25
     with pytest.raises(TypeError, match=r"scores\[1\] is a list of 2 outputs"):
         hinge_loss([[a], [a, b]], [1, -1])
+
+
+def test_hinge_loss_refuses_zero_one_labels_and_names_the_fix():
+    with pytest.raises(ValueError, match=r"labels\[1\] = 0.*2 \* t - 1"):
+        hinge_loss([Value(0.5), Value(-2.0)], [1, 0])

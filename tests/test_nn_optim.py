@@ -503,3 +503,15 @@ def test_pytorchs_positional_order_is_refused_naming_the_fix():
     # on nesterov here, which takes only True or False
     with pytest.raises(TypeError, match="dampening is keyword-only: pass the options by name"):
         SGD([Value(1.0)], 0.1, 0.9, 0.0, 1e-4)
+
+
+def test_a_parameter_that_is_not_a_leaf_is_refused():
+    w = Value(1.0)
+    with pytest.raises(ValueError, match=r"params\[1\] is not a leaf \(it was made by mul\)"):
+        SGD([w, w * 2.0], 0.1)
+
+
+def test_set_to_none_must_be_a_bool():
+    w = Value(1.0)
+    with pytest.raises(TypeError, match="set_to_none must be True or False"):
+        SGD([w], 0.1).zero_grad(set_to_none="yes")

@@ -579,3 +579,35 @@ def test_str_bytes_and_pathlib_paths_all_work(tmp_path):
     for path in (tmp_path / "a.json", str(tmp_path / "b.json"), os.fsencode(tmp_path / "c.json")):
         model.save(path)
         assert _bits(MLP(2, [2, 1], seed=1).load(path)) == _bits(model)
+
+
+def test_a_read_only_file_is_not_replaced(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # As a user without root's right to write anywhere: os.access speaks for that user.
+    path = tmp_path / "model.json"
+    path.write_text("{}")
+    path.chmod(0o444)
+    code = (
+        "import sys; from nn import MLP\n"
+        "try:\n    MLP(2, [1], seed=0).save(sys.argv[1])\n"
+        "except PermissionError as e:\n    print('refused:', e)\n"
+    )
+    if os.geteuid() == 0:  # root may write anything: check the refusal's logic directly
+        import nn.serialize as serialize
+
+        real = os.access
+        os.access = lambda p, mode, **kw: False if mode == os.W_OK else real(p, mode, **kw)
+        try:
+            with pytest.raises(PermissionError, match="read-only"):
+                serialize._check_target(str(path))
+        finally:
+            os.access = real
+    else:
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+        ).stdout
+        assert "refused" in out and "read-only" in out
+    assert path.read_text() == "{}"

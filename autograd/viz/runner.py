@@ -55,7 +55,8 @@ def renderers() -> list[str]:
     on_path = shutil.which("graphviz-pure")
     if on_path:
         found.append(on_path)
-    return list(dict.fromkeys(found))  # in order, without repeats
+    # in order, without repeats: the same file reached by two paths counts once
+    return list({os.path.realpath(exe): exe for exe in reversed(found)}.values())[::-1]
 
 
 def pipe(source: str, fmt: str, *, timeout: float | None = 300.0) -> bytes:
