@@ -569,16 +569,7 @@ def _backward_order(root: Value) -> list[Value]:
     newest first (by creation number). It follows every operand, also those a pass skips
     (a relu that is off at the trace may be on at a replay), and an operand skipped by a
     pass only leaves out a zero term: the terms of each gradient come in the same order."""
-    seen: set[Value] = {root}
-    stack = [root]
-    while stack:
-        for v in _operands(stack.pop()):
-            if v._op is not None and v not in seen:
-                seen.add(v)
-                stack.append(v)
-    if root._op is None:
-        seen.discard(root)
-    return sorted(seen, key=lambda v: v._seq, reverse=True)
+    return below(root)[::-1] if root._op is not None else []
 
 
 def _nodes_below(values: Iterable[object], done: set) -> list[Value]:

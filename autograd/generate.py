@@ -89,12 +89,19 @@ def _doc(p: Primitive, method: str, reflected: bool = False) -> str:
 
 
 def _forward(p: Primitive, operands: str) -> str:
+    code = _code(p.forward)
+    if code in ("x", "y"):  # an operand as it is: nothing can raise
+        compute = f"    out = {code}\n"
+    else:
+        compute = (
+            "    try:\n"
+            f"        out = {code}\n"
+            "    except (ArithmeticError, ValueError) as error:\n"
+            f'        out = _outside_domain(error, "{p.name}", {operands})\n'
+        )
     return (
-        "    try:\n"
-        f"        out = {_code(p.forward)}\n"
-        "    except (ArithmeticError, ValueError) as error:\n"
-        f'        out = _outside_domain(error, "{p.name}", {operands})\n'
-        "    if _modes.threads and not _recording():  # no_grad: record nothing\n"
+        compute
+        + "    if _modes.threads and not _recording():  # no_grad: record nothing\n"
         f"        return _unrecorded({constant_name(p)}, out, {_tuple(operands)})\n"
     )
 
@@ -119,6 +126,8 @@ def _tuple(operands: str) -> str:
 
 
 def _dx(p: Primitive) -> str:
+    if p.gate and formula(p.dx).constant == 0.0:  # always off: never an edge
+        return "None"
     if p.gate:  # a 0 is stored as None: no edge, so the backward pass does not go that way
         return f"({_code(p.dx)}) or None"
     return _code(p.dx)

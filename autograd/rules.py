@@ -148,12 +148,9 @@ def float_rules(p: Primitive) -> tuple[Callable, ...]:
     key = (p.name, p.forward, p.dx, p.dy)
     rules = _float_cache.get(key)
     if rules is None:
-        body = [f"def forward(x, y=None):\n    return {formula(p.forward).render()}\n"]
-        for which in ("dx", "dy"):
-            text = getattr(p, which)
-            if text is not None:
-                body.append(f"def {which}(x, y, out):\n    return {formula(text).render()}\n")
-        names = run_source("".join(body), f"float rules of {p.name}", _float_names(p))
+        forward = f"def forward(x, y=None):\n    return {formula(p.forward).render()}\n"
+        source = forward + _derivatives_source(p)
+        names = run_source(source, f"float rules of {p.name}", _float_names(p))
         rules = tuple(names[n] for n in ("forward", "dx", "dy") if n in names)
         _float_cache[key] = rules
     return rules
@@ -166,13 +163,14 @@ def value_rules(p: Primitive, namespace: Mapping[str, object]) -> tuple[Callable
     """d/dx and d/dy of ``p`` as functions ``(x, y, out)`` evaluated in ``namespace``,
     where the names a formula calls mean what the caller says (for ``create_graph``: the
     primitives themselves, over Values)."""
-    out: list[Callable | None] = []
-    body = []
-    for which in ("dx", "dy"):
-        text = getattr(p, which)
-        if text is not None:
-            body.append(f"def {which}(x, y, out):\n    return {formula(text).render()}\n")
-    names = run_source("".join(body), f"derivatives of {p.name} over Values", dict(namespace))
-    for which in ("dx", "dy"):
-        out.append(names.get(which))
-    return tuple(out)
+    names = run_source(_derivatives_source(p), f"derivatives of {p.name}", dict(namespace))
+    return names.get("dx"), names.get("dy")
+
+
+def _derivatives_source(p: Primitive) -> str:
+    """``def dx(x, y, out): ...`` (and ``dy``) for ``p``'s derivative formulas."""
+    return "".join(
+        f"def {which}(x, y, out):\n    return {formula(text).render()}\n"
+        for which, text in (("dx", p.dx), ("dy", p.dy))
+        if text is not None
+    )

@@ -947,10 +947,7 @@ class Value(Node):
         Where d out/dx is 0 the node keeps no edge: no gradient flows back.
         """
         x = self.data
-        try:
-            out = x
-        except (ArithmeticError, ValueError) as error:
-            out = _outside_domain(error, "stop_gradient", x)
+        out = x
         if _modes.threads and not _recording():  # no_grad: record nothing
             return _unrecorded(_STOP_GRADIENT, out, (x,))
         node = _new(Value)
@@ -960,7 +957,7 @@ class Value(Node):
         node._seq = _next()
         node._op = _STOP_GRADIENT
         node._x = self
-        node._dx = (0.0) or None
+        node._dx = None
         node._y = None
         node._dy = None
         if _modes.threads:  # detect_anomaly, or a trace, is watching
