@@ -43,11 +43,13 @@ class Formula:
         #: a single name, number or call: needs no parentheses as an operand
         self.atom = isinstance(tree.body, (ast.Name, ast.Constant, ast.Call))
         #: the number, when the formula is one (``"1.0"``)
-        self.constant: float | None = None
-        value = tree.body.value if isinstance(tree.body, ast.Constant) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            self.constant = float(value)
+        self.constant: float | None = _number(tree.body)
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        #: for a switch, ``1.0 if C else 0.0`` (a gate's derivative), the Formula of C
+        self.condition: Formula | None = None
+        body = tree.body
+        if isinstance(body, ast.IfExp) and (_number(body.body), _number(body.orelse)) == (1, 0):
+            self.condition = Formula(ast.get_source_segment(self.text, body.test) or "")
         self._edits = _name_edits(self.text, tree)
         self._templates: dict[tuple, str] = {}
 
@@ -103,6 +105,11 @@ def _name_edits(text: str, tree: ast.AST) -> list[tuple[int, int, str]]:
                 if isinstance(c, ast.Constant) and type(c.value) is int and abs(c.value) <= 2**53:
                     edits.append((*span(c), "=" + repr(float(c.value))))
     return sorted(edits)
+
+
+def _number(node: ast.expr) -> float | None:
+    value = node.value if isinstance(node, ast.Constant) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _escape(text: str) -> str:
