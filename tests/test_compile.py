@@ -1,7 +1,6 @@
 """autograd.compile: a traced step replays the engine's numbers bit for bit, and says where
 it cannot (what is frozen at trace time, what is checked, what is refused)."""
 
-import importlib
 import inspect
 import math
 import struct
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
-from autograd.compile import _SEQUENTIAL_SUM, CompiledStep, compile  # noqa: A004
+from autograd.compile import CompiledStep, compile, symbolic  # noqa: A004
 from autograd.primitives import NaryPrimitive
 from autograd.testing import expressions, finite_floats
 from autograd.value import apply_nary
@@ -142,13 +141,12 @@ def test_sums_and_dots_replay_bit_identically(ops, points):
 def test_sums_and_dots_replay_bit_identically_when_the_rules_are_called(ops, xs):
     # The path taken where builtin sum is not one-by-one (Python 3.12+): every n-ary forward
     # is a call of the table's rule; the partials are still read from the rule.
-    module = importlib.import_module("autograd.compile")  # autograd.compile is the function
-    original, module._SEQUENTIAL_SUM = module._SEQUENTIAL_SUM, False
+    original, symbolic.SEQUENTIAL_SUM = symbolic.SEQUENTIAL_SUM, False
     try:
         params = [Value(x) for x in xs]
         step = compile(lambda: nary_graph(ops, params), params)
     finally:
-        module._SEQUENTIAL_SUM = original
+        symbolic.SEQUENTIAL_SUM = original
     assert "_f_" in step.source
     ref = [Value(x) for x in xs]
     assert compiled_step(step, params) == engine_step(lambda: nary_graph(ops, ref), ref)
@@ -236,7 +234,7 @@ def test_an_nary_rule_that_computes_with_its_operands_is_written_out():
     xs = [Value(1.5), Value(-0.5), Value(2.0)]
     step = compile(lambda: apply_nary(prod, xs).tanh(), xs)
     # written out where sum() adds one by one (CPython up to 3.11); else the rule is called
-    assert ("t_prod" not in step.source) == _SEQUENTIAL_SUM
+    assert ("t_prod" not in step.source) == symbolic.SEQUENTIAL_SUM
     ref = [Value(x.data) for x in xs]
     assert compiled_step(step, xs) == engine_step(lambda: apply_nary(prod, ref).tanh(), ref)
 

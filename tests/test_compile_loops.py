@@ -1,4 +1,4 @@
-"""compile's loop over samples (autograd.loops): the per-sample code written once, run in a
+"""compile's loop over samples (autograd.compile.loops): the per-sample code written once, run in a
 loop, bit for bit the engine's numbers; and straight code where a loop would not be."""
 
 import random
