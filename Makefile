@@ -37,7 +37,7 @@ docs: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/python -c "from autograd.generate import main; raise SystemExit(main())"
 
-DEMOS := moons chain_rule vanishing optimizers dropout
+DEMOS := moons chain_rule vanishing optimizers dropout forward_reverse
 demos: $(STAMP)
 	for d in $(DEMOS); do $(BIN)/python -m demos.$$d || exit 1; done
 

@@ -16,7 +16,7 @@ from .compile import CompiledStep, TraceInfo
 from .compile import compile as compile  # public, not starred: see NOT_STARRED
 from .dense import dense
 from .extend import define_primitive
-from .functional import grad, hessian
+from .functional import grad, hessian, hvp, jacobian, jvp
 from .gradcheck import (
     GradcheckError,
     check_primitive,
@@ -47,8 +47,11 @@ __all__ = [
     "gradcheck",
     "gradcheck_params",
     "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "no_grad",
     "numerical_gradient",
 ]

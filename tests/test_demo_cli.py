@@ -13,7 +13,7 @@ pytest.importorskip("matplotlib", reason="the demos need the demo extra: pip ins
 pytest.importorskip("tqdm", reason="the demos need the demo extra: pip install -e '.[demo]'")
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMOS = ["moons", "chain_rule", "vanishing", "optimizers", "dropout"]
+DEMOS = ["moons", "chain_rule", "vanishing", "optimizers", "dropout", "forward_reverse"]
 
 
 @pytest.mark.parametrize("demo", DEMOS)

@@ -20,7 +20,7 @@ pytest.importorskip("tqdm", reason="the demos need the demo extra: pip install -
 from autograd import is_grad_enabled, no_grad  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-DEMOS = ("moons", "chain_rule", "vanishing", "optimizers", "dropout")
+DEMOS = ("moons", "chain_rule", "vanishing", "optimizers", "dropout", "forward_reverse")
 
 
 def run_demo(name: str, out_dir: Path, **kwargs) -> dict:
