@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import pathlib
+import re
 
 import graphviz
 
@@ -13,15 +14,26 @@ from autograd import Value
 from .longedges import long_edges
 from .plan import GROUPINGS, Group, Plan, layer_of, make_plan
 from .runner import pipe
-from .style import fmt, grad_colour, legend_label, one_line, plain_text, record
+from .style import (
+    FONT,
+    LABEL_WIDTH,
+    OP_SYMBOLS,
+    fmt,
+    grad_colour,
+    legend_label,
+    plain_text,
+    record,
+    room,
+    shorten,
+    tooltip,
+)
 
 __all__ = ["MAX_NODES", "RANKDIRS", "Picture", "draw_dot"]
 
 #: The default node budget: about as many boxes as a screen shows readably.
 MAX_NODES = 300
 
-# Operators read better as their symbols; every other primitive shows its name.
-_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "neg": "-"}
+_SYMBOLS = OP_SYMBOLS
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
@@ -45,8 +57,8 @@ def draw_dot(
     Returns a ``Picture``, a ``graphviz.Digraph`` whose ``render``, ``pipe``, ``view`` and
     Jupyter display work with or without a system Graphviz (``save`` writes the DOT source).
     ``format`` and ``rankdir`` are micrograd's arguments, in its order; ``graph_attr``,
-    ``node_attr``, ``edge_attr``, ``filename`` and ``directory`` are graphviz's, applied
-    after the picture's own.
+    ``node_attr``, ``edge_attr``, ``filename`` and ``directory`` are graphviz's: the
+    ``*_attr`` are defaults for every node, edge and frame, after the picture's own.
 
     Each value shows its label (if any), data and grad with ``digits`` significant digits,
     filled by the magnitude of its gradient on a log scale (grey for 0, red for nan/inf; the
@@ -61,6 +73,9 @@ def draw_dot(
     stands for, the norm of its parameters' gradients and its largest gradient. Then the
     ``max_nodes`` boxes nearest the root (breadth-first) are kept, and everything further
     is counted in one summary node that says so: the root is where a reader starts.
+    The alike terms of a sum (a loss's per-example terms) are one box when grouping.
+    Long labels are cut to ``style.LABEL_WIDTH`` characters; tooltips hold them whole,
+    with data and grad to every digit.
     ``group=None`` never groups; ``"auto"`` (the default) groups only a graph over budget.
     An edge that would cross many ranks starts from a small dashed copy of its source drawn
     beside its target instead: dot's time grows steeply with long edges (see ``longedges``).
@@ -86,13 +101,11 @@ def draw_dot(
     if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
     plan = make_plan(root, max_nodes=max_nodes, grouping=group)
-    picture = _Drawing(plan, rankdir, digits, legend).graph
+    user_attrs = {"graph": graph_attr, "node": node_attr, "edge": edge_attr}
+    picture = _Drawing(plan, rankdir, digits, legend, user_attrs).graph
     picture.format = format
     picture.filename = filename or picture.filename
     picture.directory = directory or picture.directory
-    for kind, attrs in (("graph", graph_attr), ("node", node_attr), ("edge", edge_attr)):
-        if attrs:
-            picture.attr(kind, **attrs)
     return picture
 
 
@@ -199,17 +212,32 @@ class _Drawing:
     that made it, ``g<k>`` group k, ``cut`` the summary of what was not drawn, ``c<k>`` a
     copy of a node drawn next to a distant use (see ``longedges``)."""
 
-    def __init__(self, plan: Plan, rankdir: str, digits: int, legend: bool) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        rankdir: str,
+        digits: int,
+        legend: bool,
+        user_attrs: dict[str, dict[str, str] | None],
+    ) -> None:
         self.plan, self.digits = plan, digits
         self.nodes: list[str] = []  # every node an edge may touch
         self.edges: list[tuple[str, str, dict[str, str]]] = []
         self.copies: dict[str, tuple[str, str]] = {}  # node -> a copy's (label, fill)
+        self.tips: dict[str, str] = {}  # node -> what its tooltip calls it
         g = self.graph = Picture("computation")
-        g.attr(rankdir=rankdir)
-        g.attr("node", fontname="Helvetica", fontsize="11")
-        g.attr("edge", arrowsize="0.6")
+        # One font at every level: a frame's caption is a graph label, and would be Times.
+        g.attr(rankdir=rankdir, fontname=FONT, fontsize="12")
+        g.attr(tooltip=tooltip(f"the graph of {self._name(0)}"))
+        g.attr("node", fontname=FONT, fontsize="11")
+        g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.6")
+        # The caller's defaults, after the picture's own and before any node or edge: DOT
+        # applies a default only to what comes after it.
+        for kind, attrs in user_attrs.items():
+            if attrs:
+                g.attr(kind, **attrs)
         layers: dict[str, list[int]] = {}
-        for item in plan.drawn:
+        for item in self._order():
             if item >= 0:
                 self._value(item)
             elif plan.groups[~item].kind == "neuron":
@@ -219,35 +247,92 @@ class _Drawing:
         # Each neuron's box sits inside its layer's frame.
         for k, (layer, items) in enumerate(layers.items()):
             with g.subgraph(name=f"cluster_{k}") as sub:
-                sub.attr(label=plain_text(layer or "layer"), style="rounded", color="gray60")
+                caption = layer or "layer"
+                sub.attr(label=plain_text(shorten(caption)), style="rounded", color="gray60")
+                sub.attr(tooltip=tooltip(f"{caption}: {len(items):,} neurons"))
                 for item in items:
                     self._group(sub, item)
+                self._keep_in_order(sub, [f"g{~item}" for item in items], rankdir)
         self._connect()
         self.n_copies = self._emit_edges()
         if legend:
-            g.node("legend", legend_label(self._caption()), shape="plain")
+            tip = tooltip("legend: the fill colour is the size of the gradient")
+            g.node("legend", legend_label(self._caption()), shape="plain", tooltip=tip)
+
+    def _keep_in_order(self, sub: graphviz.Digraph, names: list[str], rankdir: str) -> None:
+        """Hold a layer's neurons in index order, top to bottom or left to right.
+
+        dot's crossing minimisation is free to permute them (a dense layer's edges cross
+        the same however its neurons are ordered, and dot breaks ties by swapping): one
+        rank, and invisible edges between neighbours, which dot lays out as flat edges and
+        keeps in their direction. Its second pass over clusters (``remincross``) ignores
+        them, so it is off. A flat edge points left to right, and across ``LR``'s ranks
+        that is bottom to top: the chain runs backwards there.
+        """
+        if len(names) < 2:
+            return
+        self.graph.attr(remincross="false")
+        with sub.subgraph() as same:
+            same.attr(rank="same")
+            for name in names:
+                same.node(name)
+        chain = names[::-1] if rankdir in ("LR", "RL") else names
+        for a, b in zip(chain, chain[1:]):
+            sub.edge(a, b, style="invis")
+
+    def _order(self) -> list[int]:
+        """The drawn items in the order their nodes are written: as planned, except that
+        neurons come in their index order (dot keeps the order it is given where it can,
+        and the plan's breadth-first order follows whichever operand was reached first)."""
+        groups = self.plan.groups
+        neurons = [a for a in self.plan.drawn if a < 0 and groups[~a].kind == "neuron"]
+        ordered = iter(sorted(neurons, key=lambda a: _natural(groups[~a].name)))
+        is_neuron = set(neurons)
+        return [next(ordered) if a in is_neuron else a for a in self.plan.drawn]
+
+    def _name(self, i: int) -> str:
+        """Value ``i`` as a tooltip names it: its label, else its operation and data."""
+        v = self.plan.values[i]
+        return v.label or f"value {v.data!r}" + (f" made by {v.op}" if v.op else "")
 
     # -- nodes ---------------------------------------------------------------------
     def _value(self, i: int) -> None:
         v, d = self.plan.values[i], self.digits
-        fields = [v.label] if v.label else []
+        fields = [shorten(v.label)] if v.label else []
         fields += [f"data {fmt(v.data, d)}", f"grad {fmt(v.grad, d)}"]
-        fill = _box(self.graph, f"v{i}", record(*fields), v.grad, v.data, "record")
+        # The tooltip has what the box rounds or cuts: the whole label, the exact floats.
+        tip = [v.label] if v.label else []
+        tip += [f"data = {v.data!r}", f"grad = {v.grad!r}"]
+        if v.op:
+            tip.append(f"made by {v.op}")
+        fill = _box(
+            self.graph,
+            f"v{i}",
+            record(*fields),
+            v.grad,
+            v.data,
+            "record",
+            tip="\n".join(tip),
+            margin=_margin(fields, 11),
+        )
         self.nodes.append(f"v{i}")
-        self.copies[f"v{i}"] = (one_line(v.label) or f"data {fmt(v.data, d)}", fill)
+        self.tips[f"v{i}"] = self._name(i)
+        self.copies[f"v{i}"] = (shorten(v.label) or f"data {fmt(v.data, d)}", fill)
         if self.plan.parents[i]:
             op = v.op
             symbol = _SYMBOLS.get(op)
             self.graph.node(
                 f"o{i}",
-                plain_text(symbol or op),
+                plain_text(symbol or shorten(op)),
                 shape="circle" if symbol else "ellipse",
                 fontsize="10",
                 margin="0.02",
                 width="0.3",
                 height="0.3",
+                tooltip=tooltip(f"{op}, making {self._name(i)}"),
             )
             self.nodes.append(f"o{i}")
+            self.tips[f"o{i}"] = f"operation {op}"
             self.edges.append((f"o{i}", f"v{i}", {}))
 
     def _group(self, graph: graphviz.Digraph, item: int) -> None:
@@ -264,19 +349,35 @@ class _Drawing:
         if grp.parameters:
             count += f", {len(grp.parameters):,} parameters"
         whose = "parameter" if grp.parameters else "value"
-        fields = [
-            grp.name or grp.kind,
+        fields = [grp.name or grp.kind]
+        if grp.note:
+            fields.append(f"each {grp.note}")
+        fields += [
             count,
             f"{whose} grad norm {fmt(norm, self.digits)}",
             f"max |grad| {fmt(peak, self.digits)}",
         ]
+        tip = "\n".join([*fields, f"(norm {norm!r}, max {peak!r})"])  # names whole
         # Lines rather than record fields: a box reads the same in every rankdir, and stays
         # narrow where a layer's many edges pass.
-        label = plain_text("\n".join(fields))
+        # The name as wide as a value's label; a formula may take twice that.
+        lines = [shorten(fields[0])] + [shorten(f, 2 * LABEL_WIDTH) for f in fields[1:]]
+        label = plain_text("\n".join(lines))
         name = f"g{~item}"
-        fill = _box(graph, name, label, norm, math.nan if bad else 0.0, "box", "rounded,")
+        fill = _box(
+            graph,
+            name,
+            label,
+            norm,
+            math.nan if bad else 0.0,
+            "box",
+            "rounded,",
+            tip=tip,
+            margin=_margin(lines, 11),
+        )
         self.nodes.append(name)
-        self.copies[name] = (fields[0], fill)
+        self.tips[name] = fields[0]
+        self.copies[name] = (shorten(fields[0]), fill)
 
     # -- edges ---------------------------------------------------------------------
     def _connect(self) -> None:
@@ -287,7 +388,7 @@ class _Drawing:
         def node(item: int) -> str:
             return f"v{item}" if item >= 0 else f"g{~item}"
 
-        for item in plan.drawn:
+        for item in self._order():
             if item >= 0:
                 # Into the operation: one edge per operand (x * x shows two), one per box.
                 target, sources = f"o{item}", []
@@ -306,8 +407,16 @@ class _Drawing:
             text = f"... {plan.cut:,} more values not drawn\n"
             text += f"(beyond the budget of {plan.max_nodes:,} boxes: max_nodes= draws more)"
             fill = "#fff7dc"
-            self.graph.node("cut", plain_text(text), shape="note", style="filled", fillcolor=fill)
+            self.graph.node(
+                "cut",
+                plain_text(text),
+                shape="note",
+                style="filled",
+                fillcolor=fill,
+                tooltip=tooltip(text),
+            )
             self.nodes.append("cut")
+            self.tips["cut"] = "values not drawn"
             self.copies["cut"] = ("not drawn", fill)
             for target in fed_by_cut:
                 self.edges.append(("cut", target, {"style": "dashed", "color": "gray50"}))
@@ -317,6 +426,7 @@ class _Drawing:
         long = long_edges(self.nodes, [(a, b) for a, b, _ in self.edges])
         copies = 0
         for (a, b, attrs), is_long in zip(self.edges, long):
+            tip = f"{self.tips[a]} \N{RIGHTWARDS ARROW} {self.tips[b]}"
             if is_long and a in self.copies:
                 text, fill = self.copies[a]
                 a = f"c{copies}"
@@ -330,8 +440,9 @@ class _Drawing:
                     fontsize="9",
                     height="0.2",
                     margin="0.05,0.02",
+                    tooltip=tooltip(f"{tip}\n(drawn again here: its first drawing is far away)"),
                 )
-            self.graph.edge(a, b, **attrs)
+            self.graph.edge(a, b, tooltip=tooltip(tip), **attrs)
         return copies
 
     # -- the legend's text ---------------------------------------------------------
@@ -344,7 +455,7 @@ class _Drawing:
         singles = len(plan.drawn) - boxes
         if plan.grouping:
             lines = [f"{total:,} values, grouped by {plan.grouping}"]
-            lines.append(f"drawn: {boxes:,} boxes and {singles:,} single values")
+            lines.append(f"drawn: {_count(boxes, 'box', 'boxes')} and {singles:,} single values")
         else:
             lines = [f"{total:,} values: too many to draw one by one"]
             lines.append(f"drawn: the {singles:,} values nearest the root")
@@ -366,11 +477,38 @@ def _box(
     data: float,
     shape: str,
     style: str = "",
+    *,
+    tip: str,
+    margin: str,
 ) -> str:
-    """Add a node filled by its gradient; returns the fill colour."""
+    """Add a node filled by its gradient, with this (unescaped) tooltip; returns the fill."""
     extra: dict[str, str] = {}
     if not (math.isfinite(grad) and math.isfinite(data)):
         extra = {"fontcolor": "white", "penwidth": "2"}  # red fill: keep the text readable
     fill = grad_colour(grad, data)
-    graph.node(name, label, shape=shape, style=style + "filled", fillcolor=fill, **extra)
+    graph.node(
+        name,
+        label,
+        shape=shape,
+        style=style + "filled",
+        fillcolor=fill,
+        tooltip=tooltip(tip),
+        margin=margin,
+        **extra,
+    )
     return fill
+
+
+def _margin(lines: list[str], fontsize: float) -> str:
+    """A node's margin in inches: Graphviz's default (8 points beside the text, 4 above and
+    below) and the room a wider fallback font needs (see ``style.room``)."""
+    return f"{(8 + room(lines, fontsize)) / 72:.3f},0.055"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    """A sort key that puts ``neurons.2`` before ``neurons.10``."""
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p]

@@ -14,6 +14,10 @@ import graphviz
 
 __all__ = [
     "BAD_COLOUR",
+    "FALLBACK_WIDER",
+    "FONT",
+    "LABEL_WIDTH",
+    "OP_SYMBOLS",
     "ZERO_COLOUR",
     "fmt",
     "grad_colour",
@@ -22,7 +26,39 @@ __all__ = [
     "plain_text",
     "record",
     "record_text",
+    "room",
+    "shorten",
+    "tooltip",
 ]
+
+#: The one font of every text in a picture (labels, frames' captions, legend, edges).
+#: Graphviz sizes every box from a table of character widths, which it has for few
+#: families: Helvetica (shared by Arial, Arimo and Liberation Sans), Times and Courier;
+#: any other name, a CSS list such as "Helvetica,Arial" too, is measured as Times. graphviz-pure
+#: also draws PNGs only in those three (its bundled Arimo, Tinos, Cousine), and writes
+#: Helvetica into SVG as "Helvetica,sans-Serif", so a viewer without it has a fallback.
+FONT = "Helvetica"
+
+#: A viewer without Helvetica or a font of its widths (Arial, Liberation Sans, Arimo) draws
+#: its sans-serif instead: DejaVu Sans, the usual one on Linux, is up to 15% wider (its
+#: digits), so boxes leave that much more room beside their text.
+FALLBACK_WIDER = 0.15
+
+
+def room(lines: list[str], fontsize: float) -> float:
+    """Points to add on each side of the longest of ``lines`` so that a fallback font's
+    wider text still fits: estimated from the character count (Helvetica's characters
+    average under 0.6 em)."""
+    longest = max((len(line) for line in lines), default=0)
+    return FALLBACK_WIDER * 0.6 * fontsize * longest / 2
+
+
+#: Labels longer than this many characters are cut, with "...", in the picture (the whole
+#: text is in the tooltip): about 220 points of 11-point Helvetica.
+LABEL_WIDTH = 40
+
+#: Operators read better as their symbols; every other primitive shows its name.
+OP_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "neg": "-"}
 
 #: |grad| at or below this gets the first colour of the ramp, at or above ``GRAD_HIGH`` the last.
 GRAD_LOW, GRAD_HIGH = 1e-8, 1e2
@@ -103,6 +139,34 @@ def plain_text(text: str) -> str:
     return graphviz.nohtml(text.replace("\n", "\\n"))
 
 
+def tooltip(text: str) -> str:
+    """``text`` escaped to be a tooltip that shows as written, line breaks included.
+
+    Graphviz expands escapes in a tooltip twice over (``\\N`` would show the node's internal
+    name, ``v0``), so each backslash is written as four; ``&`` as in ``plain_text``.
+    """
+    text = "".join(c if c >= " " or c == "\n" else " " for c in text)
+    text = text.replace("\\", "\\" * 4).replace('"', '\\"').replace("&", "&amp;")
+    return graphviz.nohtml(text.replace("\n", "\\n"))
+
+
+def shorten(text: str, width: int = LABEL_WIDTH) -> str:
+    """``text`` on one line, at most ``width`` characters: a longer one keeps its start and
+    more of its end (where a module path names the neuron) around ``...``.
+
+    ASCII dots, not one ellipsis character: Graphviz has no width for that one and would
+    measure it narrower than it is drawn.
+
+    >>> shorten("model.encoder.blocks.7.layers.0.neurons.3", 24)
+    'model.e...rs.0.neurons.3'
+    """
+    text = one_line(text)
+    if len(text) <= width:
+        return text
+    head = max(width - 3, 0) // 3
+    return text[:head] + "..." + text[len(text) - (width - 3 - head) :]
+
+
 def one_line(text: str) -> str:
     """``text`` with control characters (newlines, tabs) as spaces."""
     return "".join(" " if c < " " or c == "\x7f" else c for c in text)
@@ -115,10 +179,20 @@ _LEGEND_STEPS += ((1e-2, "0.01"), (1.0, "1"), (10.0, "10"), (1e2, "100+"))
 
 def legend_label(lines: list[str]) -> str:
     """An HTML-like label: the colour scale, then ``lines`` of text (escaped here)."""
-    cells = "".join(f'<td bgcolor="{grad_colour(g)}">{text}</td>' for g, text in _LEGEND_STEPS)
-    cells += f'<td bgcolor="{BAD_COLOUR}"><font color="white">nan/inf</font></td>'
+    pad = 3 + round(room(["nan/inf"], 11))  # each cell's own room for a wider font
+    cells = "".join(
+        f'<td bgcolor="{grad_colour(g)}" cellpadding="{pad}">{text}</td>'
+        for g, text in _LEGEND_STEPS
+    )
+    cells += (
+        f'<td bgcolor="{BAD_COLOUR}" cellpadding="{pad}"><font color="white">nan/inf</font></td>'
+    )
     span = len(_LEGEND_STEPS) + 1
-    rows = [f'<tr><td colspan="{span}"><b>fill: |grad| on a log scale</b></td></tr>']
+    title = "fill: |grad| on a log scale"
+    # The rows span the table, as wide as its widest: at least what the longest line takes
+    # in a wider fallback font (Helvetica's characters average about 0.5 em).
+    least = round((1 + FALLBACK_WIDER) * 0.5 * 11 * max(map(len, [title, *lines])))
+    rows = [f'<tr><td colspan="{span}" width="{least}"><b>{title}</b></td></tr>']
     rows.append(f"<tr>{cells}</tr>")
     rows += [f'<tr><td colspan="{span}">{html.escape(line)}</td></tr>' for line in lines]
     return (
