@@ -2,7 +2,8 @@
 
 Part 1: the neuron ``o = tanh(x1*w1 + x2*w2 + b)`` node by node. Every node in topological
 order with its value, its local derivatives and the gradient that flows into it; then the
-backward pass written out, each gradient as the chain rule's sum of products.
+backward pass written out, each gradient as the chain rule's sum of products. The same story
+as a page to step through in a browser: ``chain_rule_neuron.html`` (``autograd.viz.explore``).
 
 Part 2: why backprop and not finite differences. Central differences need two forward
 passes per parameter, so their cost grows with the square of the network's size; one
@@ -21,7 +22,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from autograd import Value, no_grad
-from autograd.viz import render
+from autograd.viz import explore, render
 from nn import MLP, make_moons
 from nn.losses import mse_loss
 
@@ -42,7 +43,8 @@ def main(fast: bool = False, out_dir: Path = Path("out")) -> dict:
     timing = backprop_versus_differences(widths, out_dir)
     seconds = time.perf_counter() - start
     files = neuron.pop("files") + timing.pop("files")
-    print(f"total {seconds:.1f} s; wrote " + ", ".join(p.name for p in files) + f" to {out_dir}/")
+    written = ", ".join(p.name for p in [*files, neuron["page"]])
+    print(f"total {seconds:.1f} s; wrote {written} to {out_dir}/")
     return {**neuron, **timing, "seconds": seconds, "files": files}
 
 
@@ -104,7 +106,11 @@ def spell_out_neuron(out_dir: Path) -> dict:
     print(f"by hand, do/dn = 1 - o^2 = {dn:.4f}; the largest difference from backprop: {worst:.1e}")
 
     files = [render(o, out_dir / f"chain_rule_neuron{suffix}") for suffix in (".svg", ".png")]
+    # the same backward pass, step by step in a browser, each product written out
+    page = explore(o, out_dir / "chain_rule_neuron.html")
+    print(f"to step through it in a browser, open {page}")
     return {
+        "page": page,
         "output": o.data,
         "grads": {leaf.label: leaf.grad for leaf in (x1, w1, x2, w2, b)},
         "nodes": [v.label for v in order],

@@ -1,7 +1,8 @@
 """The command line: ``python -m autograd.viz EXPRESSION --set NAME=NUMBER ... -o FILE``.
 
 Parses the expression (``autograd.viz.expression``: never evaluated as Python), computes it
-with the engine, runs backward from the result and renders the graph. Every failure is one
+with the engine, runs backward from the result and renders the graph (an ``-o`` ending in
+``.html`` writes the explorer page, ``autograd.viz.explore``, instead). Every failure is one
 line on stderr and a non-zero exit status: 2 for a bad command line, 1 for the rest.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .draw import MAX_NODES, RANKDIRS
+from .explore import explore
 from .expression import FUNCTIONS, ExpressionError, evaluate, variable_name
 from .render import render
 from .runner import RenderError
@@ -50,7 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         dest="assignments",
         help="give a variable its value (repeat for each variable)",
     )
-    p.add_argument("-o", "--output", default="graph.svg", help="the file to write (graph.svg)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default="graph.svg",
+        help="the file to write (graph.svg); .html writes the page that steps through backprop",
+    )
     p.add_argument("--rankdir", choices=RANKDIRS, default="LR", help="layout direction (LR)")
     p.add_argument("--digits", type=int, default=4, help="significant digits shown (4)")
     p.add_argument(
@@ -89,7 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.backward()
         # group=None: an expression's labels are its own text, not nn's tags.
         options = {"rankdir": args.rankdir, "digits": args.digits, "max_nodes": args.max_nodes}
-        path = render(out, args.output, group=None, **options)
+        if args.output.lower().endswith((".html", ".htm")):  # the explorer page
+            path = explore(out, args.output, group=None, title=args.expression, **options)
+        else:
+            path = render(out, args.output, group=None, **options)
     except _UsageError as error:
         _say(f"error: {_one_line(error)}", sys.stderr)
         return 2
