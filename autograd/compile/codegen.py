@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..primitives import FLOAT_FUNCTIONS, Activated, NaryPrimitive, Primitive
-from ..rules import formula
+from ..rules import Formula, formula
 from . import symbolic
 from .ir import Atom, Eqn, Program, Var
 from .loops import Loop
@@ -274,7 +274,7 @@ class _Writer:
         if names is None:
             names = self.functions[id(p)] = {}
             for name, fn in {**FLOAT_FUNCTIONS, **p.functions}.items():
-                bound = name
+                bound, fn = self.bind(name, fn)
                 # One name, two meanings (two primitives' functions, or a helper), or a
                 # name the generated code uses for its own variables: renamed.
                 if self.namespace.get(bound, fn) is not fn or _is_local_name(bound):
@@ -294,7 +294,7 @@ class _Writer:
             if text is None:
                 rules.append(None)
                 continue
-            f = formula(text)
+            f = self.formula(text)
             if f.constant is not None:
                 rules.append(self.literal(f.constant))
             elif f.atom:
@@ -303,14 +303,30 @@ class _Writer:
                 rules.append(f"({f.template(names)})".format)
         switch, never = None, False
         if p.gate:
-            dx = formula(p.dx)
+            dx = self.formula(p.dx)
             never = dx.constant == 0.0
             test = dx.condition or dx  # the test of ``1.0 if C else 0.0``, or 1.0/0.0 itself
             switch = f"({test.template(names)})".format
         done = self.formulas_of[id(p)] = _Formulas(
-            formula(p.forward).template(names).format, rules[0], rules[1], switch, never
+            self.formula(p.forward).template(names).format, rules[0], rules[1], switch, never
         )
         return done
+
+    def formula(self, text: str) -> Formula:
+        """A rule's text, parsed (``autograd.compile.arrays`` rewrites it for arrays)."""
+        return formula(text)
+
+    def bind(self, name: str, fn: Callable) -> tuple[str, Callable]:
+        """The name and function a formula's ``name`` is bound to in the code."""
+        return name, fn
+
+    def switched(self, g: str, test: str) -> str:
+        """``g`` where ``test`` holds, else 0.0: a gate's gradient."""
+        return f"{g} if {test} else 0.0"
+
+    def add_across(self, total: str, term: str | tuple[str, str]) -> str:
+        """The statement adding one sample's term to a gradient summed across samples."""
+        return f"{total} = {total} + {term if isinstance(term, str) else _product(*term)}"
 
     def rule(self, p: NaryPrimitive, which: str, sizes: tuple[int, ...]) -> _Rule | None:
         """p's forward or partials for operand groups of these sizes, as code over the
@@ -433,18 +449,17 @@ class _Writer:
         gate = self.gate(e)
         if gate:  # a neuron with a gate: its gradient where on, else 0.0 for every edge
             h = "h" + names[out][1:]
-            self.lines.append(f"{h} = {g} if {gate} else 0.0")
+            self.lines.append(f"{h} = {self.switched(g, gate)}")
             g, depth = h, 0
         into = self.into
         for v, d in edges:
             # a term d * g, written out in total(); a one-operand gate's d is its switch:
             # pass g on, or nothing
-            t = f"({g} if {d} else 0.0)" if gate == "" else (d, g)
+            t = f"({self.switched(g, d)})" if gate == "" else (d, g)
             if into is not None and v in into:  # a sum kept across a loop over samples
                 total = into[v]
                 if total is not None:
-                    term = t if isinstance(t, str) else _product(*t)
-                    self.lines.append(f"{total} = {total} + {term}")
+                    self.lines.append(self.add_across(total, t))
                 continue
             ts = terms.get(v)
             if ts is None:

@@ -106,17 +106,26 @@ def plan(program: Program) -> Loop | None:
         if owner.get(e, _SHARED) >= 0 or any(made.get(v) in depends for v in e.vars()):
             depends.add(e)
     outside = [e for e in eqns if not owner.get(e, _SHARED) >= 0]
-    loop_vars = [Var(j, "c") for j in range(len(differ))]
-    template, result = _template(
-        program, samples[0], made_by[results[0]], {slots[j]: c for j, c in zip(differ, loop_vars)}
-    )
+    # One loop variable per column of numbers: a sample's inputs, read by every neuron of a
+    # first layer, are one variable each, not one per neuron.
+    columns: dict[tuple[bytes, ...], Var] = {}
+    firsts: list[int] = []
+    slot_vars: dict[tuple[int, int], Var] = {}
+    for j in differ:
+        key = tuple(_bits(v[j]) for v in values)
+        var = columns.get(key)
+        if var is None:
+            var = columns[key] = Var(len(firsts), "c")
+            firsts.append(j)
+        slot_vars[slots[j]] = var
+    template, result = _template(program, samples[0], made_by[results[0]], slot_vars)
     return Loop(
         batch=batch,
         results=results,
         template=template,
         result=result,
-        constants=loop_vars,
-        table=[tuple(v[j] for j in differ) for v in values],
+        constants=list(columns.values()),
+        table=[tuple(v[j] for j in firsts) for v in values],
         order=order,
         before=[e for e in outside if e not in depends],
         after=[e for e in outside if e in depends],
