@@ -41,16 +41,18 @@ DEMOS := moons chain_rule vanishing optimizers dropout forward_reverse
 demos: $(STAMP)
 	for d in $(DEMOS); do $(BIN)/python -m demos.$$d || exit 1; done
 
-# The benchmarks compare against micrograd 0.1.0 from PyPI, in a venv of their own so that
-# micrograd is never a dependency of the project or its tests.
+# The benchmarks compare against micrograd 0.1.0 from PyPI and PyTorch (CPU), in a venv of their
+# own so that neither is ever a dependency of the project or its tests.
 $(BENCH_STAMP): pyproject.toml
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e . micrograd==0.1.0
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[fast]' micrograd==0.1.0 torch==2.13.0
 	touch $(BENCH_STAMP)
 
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on some machines for old OpenBLAS builds, slow
+# a current numpy: unset for this command only (tests and CI keep them).
 bench: $(BENCH_STAMP)
-	$(BENCH_VENV)/bin/python benchmarks/run.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) out .pytest_cache .hypothesis

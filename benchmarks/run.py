@@ -80,6 +80,10 @@ def rows() -> Iterator[tuple[str, str, str, str, bool]]:
 
     yield from compiled.table_rows()
 
+    import arrays  # the compiled step with backend="numpy", against PyTorch
+
+    yield from arrays.table_rows()
+
 
 WIDTH = 62  # the longest figure name
 

@@ -10,7 +10,7 @@ visits nodes newest first). Each Var's gradient is written where that pass hands
 on (all its terms are known by then): the sum of its terms ``d * g``, left to right in the
 order that pass adds them into ``.grad``. Plain float arithmetic in straight-line code is
 what CPython runs fastest; only long sums of products are ``sum(map(operator.mul, ds,
-gs))``, over tuples made once and shared between sums (see ``_Writer.total``), which runs
+gs))``, over tuples made once and shared between sums (see ``Writer.total``), which runs
 in C and is much less code to compile. (Tuples built per sum, tried first, made the step
 three times slower.)
 """
@@ -31,7 +31,7 @@ from . import symbolic
 from .ir import Atom, Eqn, Program, Var
 from .loops import Loop
 
-__all__ = ["BranchChanged", "Code", "NotFinite", "write"]
+__all__ = ["BranchChanged", "Code", "NotFinite", "Writer", "indent", "write"]
 
 
 class BranchChanged(Exception):
@@ -39,7 +39,7 @@ class BranchChanged(Exception):
 
 
 class NotFinite(Exception):
-    """A gradient came out inf or nan: the engine redoes the step (see ``_Writer.gate``)."""
+    """A gradient came out inf or nan: the engine redoes the step (see ``Writer.gate``)."""
 
 
 _HELPERS = {
@@ -77,7 +77,7 @@ class Code:
 def write(program: Program, loop: Loop | None = None) -> Code:
     """The step function ``_step`` for ``program``, as source (with a loop over samples
     where ``loop`` is given)."""
-    writer = _Writer(program)
+    writer = Writer(program)
     source = writer.looped(loop) if loop is not None else writer.straight()
     return Code(source, writer.namespace)
 
@@ -115,7 +115,7 @@ class _Rule:
     products: tuple[int, list[tuple[int, int]]] | None = None
 
 
-class _Writer:
+class Writer:
     """Writes one ``_step`` function: ``lines`` of its body and the ``namespace`` it runs in."""
 
     def __init__(self, program: Program) -> None:
@@ -175,7 +175,7 @@ class _Writer:
         self.saved = None
         kept = ", ".join(saved)
         lines.append(f"_S.append(({kept},))")
-        _indent(lines, start)
+        indent(lines, start)
         at = saved.index(names[loop.result])
         results = [self.name_of(r) for r in loop.results]
         lines.append(f"{', '.join(results)}, = [_s[{at}] for _s in _S]")
@@ -212,7 +212,7 @@ class _Writer:
         for e in reversed(loop.template):
             self.visit(e, "_G[_k]" if e.out is loop.result else None)
         self.into = None
-        _indent(lines, start)
+        indent(lines, start)
         self.tuples = {}
         for w, kept_total in into.items():
             if kept_total is not None:
@@ -303,9 +303,10 @@ class _Writer:
                 rules.append(f"({f.template(names)})".format)
         switch, never = None, False
         if p.gate:
-            dx = self.formula(p.dx)
+            dx = formula(p.dx)
             never = dx.constant == 0.0
-            test = dx.condition or dx  # the test of ``1.0 if C else 0.0``, or 1.0/0.0 itself
+            # the test of ``1.0 if C else 0.0``, or the derivative itself (1.0 or 0.0)
+            test = self.formula((dx.condition or dx).text)
             switch = f"({test.template(names)})".format
         done = self.formulas_of[id(p)] = _Formulas(
             self.formula(p.forward).template(names).format, rules[0], rules[1], switch, never
@@ -628,5 +629,5 @@ def _shared_splits(term_lists: list[list], most: int = 4) -> list[int]:
     return splits
 
 
-def _indent(lines: list[str], start: int) -> None:
+def indent(lines: list[str], start: int) -> None:
     lines[start:] = ["    " + line for line in lines[start:]]

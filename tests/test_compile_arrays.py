@@ -1,0 +1,227 @@
+"""compile(..., backend="numpy"): a loss over samples as array code (autograd.compile.arrays).
+
+Not bit for bit: the bound is 1e-12 of the largest gradient (each gradient, and the loss
+relative to itself) at every step, and 1e-9 on the losses of 100 SGD steps of the moons
+demo, against the engine's numbers computed here. Where arrays would leave the finite
+numbers, the engine answers."""
+
+import random
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value
+
+np = pytest.importorskip("numpy", reason="the array backend needs numpy (the fast extra)")
+
+TOLERANCE = 1e-12
+
+
+def engine(loss_fn, params):
+    loss = loss_fn()
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    return loss.data, [p.grad for p in params]
+
+
+def assert_close(step, loss_fn, params, tolerance=TOLERANCE):
+    want_loss, want = engine(loss_fn, params)
+    got_loss = step()
+    got = [p.grad for p in params]
+    scale = max([abs(g) for g in want] + [1e-300])
+    assert abs(got_loss - want_loss) <= tolerance * abs(want_loss), (got_loss, want_loss)
+    worst = max(abs(a - b) for a, b in zip(got, want))
+    assert worst <= tolerance * scale, worst / scale
+    assert all(type(g) is float for g in got)  # .grad stays a Python float
+
+
+def moons(n=40, seed=0):
+    from nn.datasets import make_moons
+
+    X, labels = make_moons(n, noise=0.1, seed=seed)
+    return X, [2 * t - 1 for t in labels]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+@pytest.mark.parametrize("batch", [True, False])
+def test_an_mlp_step_is_within_the_bound_and_uses_matrix_products(activation, batch):
+    from nn import MLP
+    from nn.losses import hinge_loss, l2_penalty
+
+    X, y = moons()
+    model = MLP(2, [8, 6, 1], activation=activation, seed=3)
+    params = model.parameters()
+
+    def loss_fn():
+        scores = model(X) if batch else [model(x) for x in X]
+        return hinge_loss(scores, y) + l2_penalty(params, 1e-3)
+
+    step = autograd.compile(loss_fn, params, backend="numpy")
+    assert step.backend == "numpy"
+    assert step.source.count(" @ ") >= 6  # three layers: W @ X forward, two backward each
+    rng = random.Random(1)
+    start = [p.data for p in params]
+    for _ in range(5):
+        for p, x in zip(params, start):
+            p.data = x + rng.uniform(-0.3, 0.3)
+        assert_close(step, loss_fn, params)
+
+
+def test_the_moons_demo_trains_to_the_engines_losses():
+    from nn import MLP
+    from nn.losses import hinge_loss, l2_penalty
+
+    X, y = moons(100)
+    losses = {}
+    for backend in ("numpy", None):
+        model = MLP(2, [16, 16, 1], seed=0)
+        params = model.parameters()
+
+        def loss_fn(model=model, params=params):
+            return hinge_loss(model(X), y) + l2_penalty(params, 1e-4)
+
+        step = autograd.compile(loss_fn, params, backend=backend) if backend else None
+        out = []
+        for k in range(100):
+            if step is not None:
+                loss = step()
+            else:
+                loss, grads = engine(loss_fn, params)
+            out.append(loss)
+            for p in params:
+                p.data -= (1.0 - 0.9 * k / 100) * p.grad
+        losses[backend] = out
+    assert all(abs(a - b) <= 1e-9 * abs(b) for a, b in zip(losses["numpy"], losses[None]))
+
+
+per_sample_ops = st.lists(
+    st.sampled_from(["add", "mul", "tanh", "sigmoid", "relu", "abs", "exp", "square", "sin"]),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(deadline=None)
+@given(per_sample_ops, st.integers(0, 10**6))
+def test_random_per_sample_expressions_are_within_the_bound(ops, seed):
+    rng = random.Random(seed)
+    w = [Value(rng.uniform(-1, 1)) for _ in range(3)]
+    data = [(rng.uniform(-2, 2), rng.uniform(-2, 2)) for _ in range(10)]
+
+    def sample(x, t):
+        v = w[0] * x + w[1]
+        for op in ops:
+            if op == "add":
+                v = v + w[2] * t
+            elif op == "mul":
+                v = v * (w[2] + t)
+            elif op == "square":
+                v = v * v
+            elif op == "exp":
+                v = (v * 0.1).exp()
+            elif op == "abs":
+                v = abs(v)
+            else:
+                v = getattr(v, op)()
+        return v
+
+    def loss_fn():
+        return autograd.sum([sample(x, t) for x, t in data]) * 0.1
+
+    step = autograd.compile(loss_fn, w, backend="numpy")
+    assert step.backend == "numpy"
+    assert_close(step, loss_fn, w, tolerance=1e-10)
+
+
+def test_a_domain_error_in_one_sample_is_the_engines_error():
+    w = Value(1.0)
+    xs = [float(i) for i in range(10)]
+
+    def loss_fn():
+        return autograd.sum([(w - x * 0.1).log() for x in xs])
+
+    step = autograd.compile(loss_fn, [w], backend="numpy")
+    assert step.backend == "numpy"
+    assert abs(step() - engine(loss_fn, [w])[0]) <= TOLERANCE * 10
+    w.data = 0.5  # log of a negative number for the samples with x > 5
+    with pytest.raises(ValueError, match="log"):
+        loss_fn()
+    with pytest.raises(ValueError, match="log"):
+        step()
+
+
+def test_non_finite_data_gives_the_engines_answer():
+    w = Value(1.0)
+    inputs = [Value(float(i)) for i in range(10)]
+
+    def loss_fn():
+        return autograd.sum([(w * x).tanh() for x in inputs])
+
+    step = autograd.compile(loss_fn, [w], inputs=inputs, backend="numpy")
+    inputs[3].data = float("nan")
+    want_loss, want = engine(loss_fn, [w])
+    got = step()
+    assert (got != got) and (want_loss != want_loss)  # nan, as on the engine
+    assert (w.grad != w.grad) == (want[0] != want[0])
+
+
+def test_a_step_with_no_loop_over_samples_is_the_plain_one():
+    a, b = Value(0.3), Value(-1.2)
+    step = autograd.compile(lambda: (a * b).tanh(), [a, b], backend="numpy")
+    assert step.backend == "python" and "_where" not in step.source
+
+
+def test_without_numpy_one_line_says_how_to_get_it(monkeypatch):
+    from autograd.compile import arrays
+
+    monkeypatch.setattr(arrays, "AVAILABLE", False)
+    w = Value(0.5)
+    with pytest.warns(RuntimeWarning, match=r"pip install 'chainrule\[fast\]'"):
+        step = autograd.compile(lambda: w * w, [w], backend="numpy")
+    assert step.backend == "python" and step() == 0.25
+
+
+def test_an_unknown_backend_is_refused_naming_the_choices():
+    w = Value(0.5)
+    with pytest.raises(ValueError, match="'python', 'numpy'"):
+        autograd.compile(lambda: w * w, [w], backend="torch")
+
+
+def test_the_array_code_keeps_the_plain_code_outside_the_samples():
+    from nn import MLP
+    from nn.losses import hinge_loss
+
+    X, y = moons(12)
+    model = MLP(2, [4, 1], seed=0)
+    params = model.parameters()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        step = autograd.compile(lambda: hinge_loss(model(X), y), params, backend="numpy")
+    # the sum over samples is added one by one, as the engine adds it
+    assert "_rows(" in step.source
+    assert any(line.strip().count(" + ") == 12 for line in step.source.splitlines())
+    assert_close(step, lambda: hinge_loss(model(X), y), params)
+
+
+def test_a_primitive_defined_outside_the_table_runs_per_sample():
+    import math
+
+    cube_root = autograd.define_primitive(
+        "t_arrays_cbrt",
+        "cbrt(x)",
+        dx="1.0 / (3.0 * cbrt(x) * cbrt(x))",
+        functions={"cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x)},
+    )
+    w = Value(1.5)
+    xs = [0.5 + 0.25 * i for i in range(10)]
+
+    def loss_fn():
+        return autograd.sum([cube_root(w * x) for x in xs])
+
+    step = autograd.compile(loss_fn, [w], backend="numpy")
+    assert step.backend == "numpy"
+    assert_close(step, loss_fn, [w])
