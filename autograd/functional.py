@@ -165,8 +165,12 @@ def hessian(f: Callable[[list[Value]], Value], xs: Sequence[float]) -> list[list
     >>> hessian(lambda v: v[0] * v[0] * v[1], [1.0, 2.0])
     [[4.0, 2.0], [2.0, 0.0]]
     """
+    if not modes.is_grad_enabled():
+        raise RuntimeError(
+            "hessian: called inside no_grad, where f records no graph to differentiate"
+        )
     leaves = [Value(x) for x in xs]
-    out = f(leaves)
+    out = f(list(leaves))  # a copy: f may change its list, the inputs stay these
     if not isinstance(out, Value):
         raise TypeError(f"hessian: f must return a Value, got {type(out).__name__}")
     first = grad(out, leaves, create_graph=True)
@@ -284,7 +288,9 @@ def _push(nodes: list[Any], seeds: dict[Value, float]) -> dict[Any, float]:
 
 def _floats(what: str, name: str, values: object, finite: bool = False) -> list[float]:
     """``values`` as a list of floats, or an error naming the first that is not one."""
-    if isinstance(values, (str, bytes, Value)) or not hasattr(values, "__iter__"):
+    if isinstance(values, (str, bytes, Value, dict, set, frozenset)) or not hasattr(
+        values, "__iter__"
+    ):
         raise TypeError(
             f"{what}: {name} must be a list of numbers, got {type(values).__name__}: {values!r}"
         )
@@ -323,7 +329,7 @@ def _trace(
             f"{what}: called inside no_grad, where f records no graph to differentiate"
         )
     leaves = [Value(x) for x in points]
-    result = f(leaves)
+    result = f(list(leaves))  # a copy: f may change its list, the inputs stay these
     if isinstance(result, Value):
         outs, single = [result], True
     elif isinstance(result, (list, tuple)):

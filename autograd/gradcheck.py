@@ -6,6 +6,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
+from . import modes
 from .derivatives import apply_function
 from .functional import grad
 from .primitives import PRIMITIVES
@@ -67,9 +68,11 @@ def gradcheck(
     True
     """
     _check_options("gradcheck", eps, atol, rtol)
+    if not modes.is_grad_enabled():
+        raise RuntimeError("gradcheck: called inside no_grad, where f records no graph to check")
     xs = [float(x) for x in xs]
     leaves = [Value(x) for x in xs]
-    out = f(leaves)
+    out = f(list(leaves))  # a copy: f may change its list, the inputs stay these
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     analytical = [g.data for g in grad(out, leaves)]

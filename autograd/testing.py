@@ -292,7 +292,7 @@ def assert_gradients_match(
 
     def gradient(point: list[float], create_graph: bool = False) -> tuple[list[Value], list[Value]]:
         leaves = [Value(x) for x in point]
-        out = f(leaves)
+        out = f(list(leaves))  # a copy: f may change its list, the inputs stay these
         return list(grad(out, leaves, create_graph=create_graph)), leaves
 
     y = value(xs)

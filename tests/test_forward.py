@@ -541,3 +541,36 @@ def test_the_demo_counts_what_the_passes_must_visit(tmp_path):
         "forward_reverse_cost.svg",
     }
     assert all(p.stat().st_size > 1000 for p in result["files"])
+
+
+def test_an_f_that_changes_its_list_is_differentiated_at_the_inputs_given():
+    def doubled(v):
+        v[0] = v[0] * 2  # rebinds the list's entry: the input is still the original one
+        return v[0] * v[0]  # 4 x^2: f'(3) = 24, f'' = 8
+
+    assert jvp(doubled, [3.0], [1.0]) == (36.0, 24.0)
+    assert jacobian(doubled, [3.0]) == [[24.0]] == jacobian(doubled, [3.0], mode="reverse")
+    assert hvp(doubled, [3.0], [1.0]) == [8.0]
+    assert autograd.hessian(doubled, [3.0]) == [[8.0]]
+    assert autograd.gradcheck(doubled, [3.0])
+
+    def reversed_list(v):
+        v.reverse()
+        return 10 * v[0] + v[1]  # 10 x1 + x0
+
+    assert jacobian(reversed_list, [1.0, 2.0]) == [[1.0, 10.0]]
+
+
+def test_hessian_and_gradcheck_inside_no_grad_say_there_is_no_graph():
+    with autograd.no_grad():
+        with pytest.raises(RuntimeError, match="hessian: called inside no_grad"):
+            autograd.hessian(lambda v: v[0] ** 3 * v[1], [1.0, 2.0])
+        with pytest.raises(RuntimeError, match="gradcheck: called inside no_grad"):
+            autograd.gradcheck(lambda v: v[0] * v[0], [2.0])
+
+
+def test_a_dict_or_a_set_is_not_a_list_of_numbers():
+    with pytest.raises(TypeError, match="xs must be a list of numbers, got dict"):
+        jvp(lambda v: v[0], {0: 2.0}, [1.0])
+    with pytest.raises(TypeError, match="vs must be a list of numbers, got set"):
+        jvp(lambda v: v[0], [2.0], {1.0})
