@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from . import modes
 from .node import MANY
 from .primitives import FLOAT_FUNCTIONS, PRIMITIVES, Activated, Primitive
 from .rules import value_rules
@@ -103,6 +104,8 @@ def local_derivatives(node: Value) -> list[tuple[Value, object]]:
     p = node._op
     if isinstance(p, Activated):
         if not node._x:  # a gate that is off: no edges, as in the first-order pass
+            if modes.is_tracing():  # but compile must check, on every call, that it is off
+                _rules(p.act)[0](apply_nary(p.inner, *node._y), None, node)
             return []
         # The chain rule inside the node: act'(s) times each partial of s, s recomputed as
         # a Value so that the result can be differentiated again.
@@ -126,6 +129,8 @@ def local_derivatives(node: Value) -> list[tuple[Value, object]]:
     out = []
     if node._dx is not None:
         out.append((x, dx(x, y, node)))
+    elif p.gate and modes.is_tracing():  # off: no edge, but compile checks it stays off
+        dx(x, y, node)  # (its test compares Values, which a trace records)
     if node._dy is not None and dy is not None:
         out.append((y, dy(x, y, node)))
     return out

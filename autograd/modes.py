@@ -199,6 +199,10 @@ class TraceLog:
     errors: list[tuple[str, str]] = field(default_factory=list)
     #: (Value, user's line) for each number read off a Value: float(v), v.data, math.f(v)
     reads: list[tuple[Any, str]] = field(default_factory=list)
+    #: every node made in this thread during the trace (also those the loss does not use)
+    made: list[Any] = field(default_factory=list)
+    #: the user's line of each backward() called during the trace
+    backward_calls: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -238,6 +242,13 @@ def log_read(value: object) -> None:
     log = _state()["log"]
     if log is not None:
         log.reads.append((value, _user_site()))
+
+
+def log_backward() -> None:
+    """``backward()`` was called during a trace (a compiled step would not replay it)."""
+    log = _state()["log"]
+    if log is not None:
+        log.backward_calls.append(_user_site())
 
 
 def records_graph() -> bool:
@@ -289,6 +300,9 @@ def observe(node: object, name: str, operands: Sequence[float]) -> None:
     ``detect_anomaly`` the node remembers the user's line, and a nan or inf made from
     finite numbers raises."""
     state = _state()
+    log = state["log"]
+    if log is not None:
+        log.made.append(node)
     if state["anomaly"]:
         where = _user_site()
         state["sites"][node] = where

@@ -129,6 +129,7 @@ class Node:
     # their consumers, the order backward() relies on.
 
     def __getstate__(self) -> dict[str, Any]:
+        _note_read(self)
         return {name: getattr(self, name) for name in _FIELDS}
 
     def __setstate__(self, state: dict[str, Any] | tuple[dict[str, Any], list[tuple]]) -> None:
@@ -140,6 +141,7 @@ class Node:
         _link(table)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        _note_read(self)
         fields = {name: getattr(self, name) for name in _SHALLOW}
         if self._op is None or id(self) in getattr(_pickling, "marked", ()):
             return (_shell, (type(self),), fields)  # a leaf, or a node of a table below
@@ -152,6 +154,7 @@ class Node:
         return (_shell, (type(self),), (fields, table))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        _note_read(self)
         if self._op is None:
             twin = _shell(type(self))
             twin.__setstate__(self.__getstate__())
@@ -170,6 +173,7 @@ class Node:
         return memo[id(self)]
 
     def __copy__(self) -> Any:
+        _note_read(self)
         twin = _shell(type(self))
         for name in _FIELDS:
             object.__setattr__(twin, name, getattr(self, name))
@@ -214,6 +218,13 @@ class _Done:
 
     def __del__(self) -> None:
         self._end()
+
+
+def _note_read(node: Node) -> None:
+    """A copy (copy, deepcopy, pickle) reads the node's numbers: frozen in a compiled step,
+    which warns about it."""
+    if modes.active.threads and modes.is_tracing():
+        modes.log_read(node)
 
 
 def below(node: N) -> list[N]:

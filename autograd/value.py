@@ -142,6 +142,8 @@ class Value(Node):
         seed = _number(gradient)
         if seed is None:
             raise TypeError(f"backward: gradient must be a number, got {gradient!r}")
+        if modes.active.threads and modes.is_tracing():  # compile: fn's own backward()
+            modes.log_backward()
         _backward(self, seed)
 
     def item(self) -> float:

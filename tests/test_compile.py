@@ -430,18 +430,16 @@ def test_comparison_recording_is_undone_after_each_trace():
 
 
 def test_a_deep_chain_and_a_wide_fan_out_compile_without_recursion():
-    w = Value(0.5)
-    x = w
-    for i in range(6000):  # deeper than Python's recursion limit
-        x = (x * 0.999 + 0.001).relu() if i % 2 else x + w * 1e-4
-    fan = autograd.sum([w * float(i % 7) for i in range(1500)])  # w has 1,500 terms
-    step = compile(lambda: x * fan, [w])
-    r = Value(0.5)
-    y = r
-    for i in range(6000):
-        y = (y * 0.999 + 0.001).relu() if i % 2 else y + r * 1e-4
-    rfan = autograd.sum([r * float(i % 7) for i in range(1500)])
-    assert compiled_step(step, [w]) == engine_step(lambda: y * rfan, [r])
+    def loss(w):
+        x = w
+        for i in range(6000):  # deeper than Python's recursion limit
+            x = (x * 0.999 + 0.001).relu() if i % 2 else x + w * 1e-4
+        fan = autograd.sum([w * float(i % 7) for i in range(1500)])  # w has 1,500 terms
+        return x * fan
+
+    w, r = Value(0.5), Value(0.5)
+    step = compile(lambda: loss(w), [w])
+    assert compiled_step(step, [w]) == engine_step(lambda: loss(r), [r])
     assert step.info.nodes > 13000
 
 

@@ -5,10 +5,13 @@ comparison, an error raised and caught, a number read with ``float``/``.data``);
 points every compiled call must equal ``zero_grad(); fn().backward()`` bit for bit, or
 the trace must have warned (a number read off a Value that depends on the params)."""
 
+import copy
 import math
+import pickle
 import struct
 import warnings
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +19,21 @@ import autograd
 from autograd import Value, no_grad
 from nn.losses import cross_entropy
 
-OPS = ["add", "mul", "sub", "tanh", "sin", "detach", "no_grad", "compare", "caught", "float"]
+OPS = [
+    "add",
+    "mul",
+    "sub",
+    "tanh",
+    "sin",
+    "detach",
+    "no_grad",
+    "compare",
+    "caught",
+    "float",
+    "unused",
+    "relu_grad",
+    "copy",
+]
 
 steps = st.lists(
     st.tuples(st.sampled_from(OPS), st.integers(0, 99), st.integers(0, 99)), min_size=1, max_size=12
@@ -56,6 +73,18 @@ def run(program, params):
                 out = (a - b).log()
             except ValueError:
                 out = a * 2.0
+        elif op == "unused":  # an operation's error decides, its result is dropped
+            try:
+                (a - b).log()
+                out = a * 2.0
+            except ValueError:
+                out = a * 3.0
+        elif op == "relu_grad":  # a derivative through a relu, itself differentiated
+            y = (a * b).relu()
+            (g,) = autograd.grad(y, [a], create_graph=True)
+            out = y + g * a
+        elif op == "copy":  # a copy reads the numbers
+            out = copy.copy(a) * b
         else:  # "float": a number read off a Value
             out = a * float(b)
         vs.append(out)
@@ -99,7 +128,7 @@ def test_every_call_equals_the_engine_or_the_trace_warned(program, at):
         except (ArithmeticError, ValueError) as error:
             want = type(error)
         assert got == want or frozen, (program, point)
-    if any(op == "float" for op, *_ in program) and not on_engine:
+    if any(op in ("float", "copy") for op, *_ in program) and not on_engine:
         assert frozen  # every float() here reads a Value that follows the params
 
 
@@ -170,3 +199,48 @@ def test_every_way_of_reading_a_number_off_the_graph_is_warned_about():
             warnings.simplefilter("always")
             autograd.compile(lambda body=body, w=w: body(w), [w])
         assert any("reads the number" in str(c.message) for c in caught), name
+
+
+def test_a_node_built_from_the_params_before_fn_runs_on_the_engine():
+    a, b = Value(0.5), Value(-0.3)
+    h = (a * 2.0).exp()  # made once, outside fn: the engine keeps its number
+    with pytest.warns(RuntimeWarning, match="computed from the params before fn was called"):
+        step = autograd.compile(lambda: h + b, [a, b])
+    a.data = 1.0
+    loss, grads = step(), (a.grad, b.grad)
+    a.grad = b.grad = 0.0
+    ref = h + b
+    ref.backward()
+    assert (loss, grads) == (ref.data, (a.grad, b.grad)) and step.backend == "engine"
+
+
+def test_a_backward_inside_fn_is_the_engines_zero_grad_fn_backward():
+    a = Value(0.5)
+
+    def fn():
+        loss = a * a * 3.0
+        (a * 2.0).backward()  # fn's own pass, as a PyTorch-style closure might do
+        return loss
+
+    with pytest.warns(RuntimeWarning, match="fn calls backward"):
+        step = autograd.compile(fn, [a])
+    a.data = 2.0
+    got = step(), a.grad
+    a.grad = 0.0
+    ref = fn()
+    ref.backward()
+    assert got == (ref.data, a.grad) == (12.0, 2.0 + 12.0)
+
+
+def test_a_step_is_neither_copied_nor_pickled():
+    a = Value(0.5)
+    step = autograd.compile(lambda: a * a, [a])
+    for how in (copy.copy, copy.deepcopy, pickle.dumps):
+        with pytest.raises(TypeError, match="cannot be copied or pickled"):
+            how(step)
+
+
+def test_fn_with_arguments_is_refused_by_compile():
+    a = Value(0.5)
+    with pytest.raises(TypeError, match="fn must be a function of no arguments"):
+        autograd.compile(lambda x: x * a, [a])

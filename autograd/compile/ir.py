@@ -118,7 +118,8 @@ class Program:
     #: the loss's graph, operands first, in the order the engine made it (the backward
     #: pass visits it in reverse)
     eqns: list[Eqn]
-    #: equations only a guard needs (a Value compared but not used by the loss)
+    #: equations the loss does not use: Values compared, and Values fn made and dropped
+    #: (computed all the same: an error they raise sends the call to the engine)
     compared: list[Eqn]
     guards: list[Guard]
     out: Atom  #: the loss
@@ -135,7 +136,7 @@ class Program:
             lines.append("inputs " + " ".join(map(repr, self.inputs)))
         lines += [f"  {e}" for e in self.eqns]
         if self.compared:
-            lines.append("  # for the checks only:")
+            lines.append("  # not used by the loss (compared, or made by fn and dropped):")
             lines += [f"  {e}" for e in self.compared]
         lines += [f"  {g}" for g in self.guards]
         lines.append(f"loss {_atom(self.out)}")
@@ -153,10 +154,13 @@ def lower(
     comparisons: Sequence[tuple[str, object, object, bool]],
     params: Sequence[Value],
     inputs: Sequence[Value],
+    made: Iterable[Value] = (),
 ) -> tuple[Program, dict[Value, Var]]:
     """The ``Program`` of the graph below ``root``, and the Var of each Value that is one.
 
-    ``comparisons`` are the trace's (operator, left, right, outcome), in order."""
+    ``comparisons`` are the trace's (operator, left, right, outcome), in order; ``made``
+    the nodes ``fn`` made, the loss's and others: one the loss does not use is computed
+    all the same where it follows the params (an error it raises must reach ``fn``)."""
     ids = itertools.count()
     var_of: dict[Value, Var] = {}
     leaves = []
@@ -164,8 +168,8 @@ def lower(
         leaves.append(tuple(var_of.setdefault(v, Var(next(ids))) for v in group))
     order = below(root) if root._op is not None else []
     eqns = _equations(order, var_of, ids)
-    compared_values = (v for entry in comparisons for v in entry[1:3])
-    compared = _equations(_nodes_below(compared_values, set(order)), var_of, ids)
+    unused = itertools.chain((v for entry in comparisons for v in entry[1:3]), made)
+    compared = _equations(_nodes_below(unused, set(order)), var_of, ids)
     guards = [
         Guard(op, _lower_atom(a, var_of), _lower_atom(b, var_of), bool(outcome))
         for op, a, b, outcome in comparisons

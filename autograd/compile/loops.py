@@ -63,7 +63,7 @@ class Loop:
 def plan(program: Program) -> Loop | None:
     """A loop over samples for ``program``, or None where the step is better, or only
     correctly, written out straight."""
-    if program.guards:  # comparisons to check again: kept simple, straight code
+    if program.guards or program.compared:  # checks, or unused values: straight code
         return None
     eqns = program.eqns
     made_by = {e.out: e for e in eqns}

@@ -10,6 +10,7 @@ inf or nan behind a gate).
 from __future__ import annotations
 
 import builtins
+import inspect
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -107,7 +108,7 @@ class CompiledStep:
         max_traces: int = 8,
         backend: str = "python",
     ) -> None:
-        if not callable(fn):
+        if not callable(fn) or not _takes_no_arguments(fn):
             raise TypeError(f"compile: fn must be a function of no arguments, got {fn!r}")
         self.params = _leaves(params, "params")
         self.inputs = _leaves(inputs, "inputs")
@@ -208,6 +209,17 @@ class CompiledStep:
     def __repr__(self) -> str:
         return f"<CompiledStep of {self.fn!r}: {len(self.params)} params, {self.traces} trace(s)>"
 
+    def __reduce_ex__(self, protocol: object) -> tuple:
+        # its code reads and writes the very params it was compiled for: a copy (or a
+        # pickle) would be bound to the originals. Compile again for new params.
+        raise TypeError(
+            "a CompiledStep cannot be copied or pickled (its code is bound to the params it "
+            "was compiled for); call autograd.compile again"
+        )
+
+    def __deepcopy__(self, memo: dict) -> CompiledStep:
+        return self.__reduce_ex__(0)  # type: ignore[return-value]
+
     def _build(self, traced: trace.Trace) -> _Variant | None:
         """Compile the branch just traced; None where it must run on the engine."""
         if traced.log.errors:
@@ -217,8 +229,17 @@ class CompiledStep:
             # operation raises after all, falls back to the engine as any domain error does.
             trace.warn_caught_error(traced)
             return None
+        if traced.log.backward_calls:
+            trace.warn_backward_inside(traced)
+            return None
         start = time.perf_counter()
-        program, var_of = ir.lower(traced.root, traced.log.comparisons, self.params, self.inputs)
+        program, var_of = ir.lower(
+            traced.root, traced.log.comparisons, self.params, self.inputs, traced.log.made
+        )
+        before = [v for v in var_of if v._op is not None and v._seq < traced.first]
+        if before:  # made from the params before fn ran: the engine keeps their numbers
+            trace.warn_built_before(traced, before)
+            return None
         loop = loops.plan(program)
         code = None
         if self.requested == "numpy" and loop is not None:
@@ -255,9 +276,17 @@ class CompiledStep:
                 "compile: this call needs fn's graph (a comparison changed outcome, or an "
                 "operation left its domain), and no_grad is on; call the step outside no_grad"
             )
-        traced = trace.run(self.fn)
+        # zero_grad(); fn(); backward(), as the engine's step (fn may call backward() too);
+        # a call that raises leaves every .grad as it was
+        grads = [p.grad for p in self.params]
         for p in self.params:
             p.grad = 0.0
+        try:
+            traced = trace.run(self.fn)
+        except BaseException:
+            for p, g in zip(self.params, grads):
+                p.grad = g
+            raise
         traced.root.backward()  # also into other leaves' .grad, as on the engine
         signature = traced.signature
         if signature in self._variants:
@@ -278,6 +307,16 @@ class CompiledStep:
                 stacklevel=3,
             )
         return traced.root.data
+
+
+def _takes_no_arguments(fn: Callable) -> bool:
+    try:
+        inspect.signature(fn).bind()
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): let the call decide
+        pass
+    return True
 
 
 def _leaves(values: Iterable[Value], what: str) -> tuple[Value, ...]:

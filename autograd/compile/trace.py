@@ -19,10 +19,17 @@ from dataclasses import dataclass
 
 from .. import reads
 from ..modes import TraceLog, tracing
-from ..node import below, operands
+from ..node import below, next_number, operands
 from ..value import Value
 
-__all__ = ["Trace", "run", "warn_caught_error", "warn_frozen_reads"]
+__all__ = [
+    "Trace",
+    "run",
+    "warn_backward_inside",
+    "warn_built_before",
+    "warn_caught_error",
+    "warn_frozen_reads",
+]
 
 
 @dataclass
@@ -32,6 +39,7 @@ class Trace:
     root: Value
     log: TraceLog
     seconds: float
+    first: int  #: the creation number the trace started at: older nodes were made before fn
 
     @property
     def signature(self) -> tuple:
@@ -43,6 +51,7 @@ class Trace:
 def run(fn: Callable[[], Value]) -> Trace:
     """Call ``fn()`` once on the engine, recording its ``TraceLog``."""
     start = time.perf_counter()
+    first = next_number()
     with tracing() as log, reads.watching():
         root = fn()
     if not isinstance(root, Value):
@@ -50,7 +59,7 @@ def run(fn: Callable[[], Value]) -> Trace:
             f"compile: fn must return the loss as a Value; {fn!r} returned "
             f"{type(root).__name__}: {root!r}"
         )
-    return Trace(root, log, time.perf_counter() - start)
+    return Trace(root, log, time.perf_counter() - start, first)
 
 
 def warn_caught_error(trace: Trace) -> None:
@@ -62,6 +71,32 @@ def warn_caught_error(trace: Trace) -> None:
         "compiled as a branch of its own)",
         RuntimeWarning,
         *_file_line(where),
+    )
+
+
+def warn_backward_inside(trace: Trace) -> None:
+    """Say that ``fn`` called ``backward()`` itself, naming the line: the engine's step adds
+    that pass too, a replay would not, so this branch runs on the engine."""
+    warnings.warn_explicit(
+        "compile: fn calls backward() itself; a step is zero_grad(), fn(), backward(), so "
+        "its gradients include that pass too, which compiled code would not repeat: this "
+        "step runs on the engine. Return the loss from fn and let the step differentiate it.",
+        RuntimeWarning,
+        *_file_line(trace.log.backward_calls[0]),
+    )
+
+
+def warn_built_before(trace: Trace, nodes: list[Value]) -> None:
+    """Say that the loss uses nodes computed from the params before ``fn`` was called: the
+    engine keeps their numbers as they were, a replay would recompute them, so this branch
+    runs on the engine."""
+    names = ", ".join(sorted({repr(v.label) if v.label else v.op for v in nodes})[:5])
+    warnings.warn(
+        f"compile: the loss uses {len(nodes)} value(s) computed from the params before fn "
+        f"was called ({names}); the engine keeps their numbers as they were then, so this "
+        "step runs on the engine. Compute them inside fn to compile them.",
+        RuntimeWarning,
+        stacklevel=4,
     )
 
 
