@@ -233,3 +233,46 @@ def test_the_python_examples_of_docs_explore_md_run(tmp_path, monkeypatch):
     for code in blocks:
         exec(compile(code, "docs/explore.md", "exec"), {})  # noqa: S102
     assert (tmp_path / "neuron.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [(1.0, 0.5), (2.0, 0.1), (10.0, 0.5), (3.0, 3.0), (-3.0, 0.01)]
+)
+def test_every_forward_product_shows_its_two_factors(a, b):
+    # "1.0 * 0.5" once read "1.0².5": a squaring rewrite matched the "0 * 0" inside it
+    x, y = Value(a, label="x"), Value(b, label="y")
+    z = x * y
+    z.label = "z"
+    z.backward()
+    forward = [s["lines"][0] for s in model_of(explore(z).html)["steps"] if s["kind"] == "forward"]
+    assert forward == [f"z = x × y = {a!r} × {b!r} = {a * b!r}"]
+
+
+def test_a_leaky_relus_forward_line_shows_its_slope():
+    x = Value(-3.0, label="x")
+    y = x.leaky_relu(0.01)
+    y.label = "y"
+    y.backward()
+    forward = [s["lines"][0] for s in model_of(explore(y).html)["steps"] if s["kind"] == "forward"]
+    assert forward[0].endswith(f"-3.0 × 0.01 = {y.data!r}"), forward
+
+
+def test_the_seed_of_a_page_from_the_middle_of_a_graph_says_where_it_comes_from():
+    x = Value(0.3, label="x")
+    n = (x * 2.0).tanh()
+    n.label = "n"
+    o = n * 5.0
+    o.backward()
+    seed = model_of(explore(n).html)["steps"]
+    lines = next(s["lines"] for s in seed if s["kind"] == "seed")
+    why = "the gradient backward() left in it: the pass goes on from there"
+    assert lines[0] == f"n.grad = {n.grad!r} ({why})"
+
+
+def test_a_label_set_to_a_number_after_construction_is_drawn_as_its_text(tmp_path):
+    x = Value(2.0)
+    x.label = 5
+    y = x * x
+    y.backward()
+    page = explore(y, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert ">5<" in page or "5 " in page

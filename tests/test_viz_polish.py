@@ -13,7 +13,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from autograd.viz import render
+from autograd.viz import draw_dot, render
 from autograd.viz.plan import make_plan
 from autograd.viz.runner import pipe
 from autograd.viz.style import FONT, LABEL_WIDTH
@@ -323,3 +323,16 @@ def width(g: ET.Element) -> float:
         if shape.tag == SVG + "ellipse":
             xs += [float(shape.get("cx")) + k * float(shape.get("rx")) for k in (-1, 1)]
     return max(xs) - min(xs)
+
+
+def test_a_box_whose_values_have_a_nan_gradient_says_max_grad_nan():
+    from nn import MLP
+
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    out = model([float("inf"), 1.0])
+    out.backward()
+    grads = [p.grad for p in model.parameters()]
+    assert any(g != g for g in grads)  # the engine's answer: a nan among them
+    source = draw_dot(out, group="neuron").source
+    boxes = [line for line in source.splitlines() if "max |grad|" in line]
+    assert boxes and any("max |grad| nan" in line for line in boxes), boxes

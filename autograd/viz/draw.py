@@ -20,6 +20,7 @@ from .style import (
     OP_SYMBOLS,
     fmt,
     grad_colour,
+    label_of,
     legend_label,
     plain_text,
     record,
@@ -293,15 +294,16 @@ class _Drawing:
     def _name(self, i: int) -> str:
         """Value ``i`` as a tooltip names it: its label, else its operation and data."""
         v = self.plan.values[i]
-        return v.label or f"value {v.data!r}" + (f" made by {v.op}" if v.op else "")
+        return label_of(v) or f"value {v.data!r}" + (f" made by {v.op}" if v.op else "")
 
     # -- nodes ---------------------------------------------------------------------
     def _value(self, i: int) -> None:
         v, d = self.plan.values[i], self.digits
-        fields = [shorten(v.label)] if v.label else []
+        label = label_of(v)
+        fields = [shorten(label)] if label else []
         fields += [f"data {fmt(v.data, d)}", f"grad {fmt(v.grad, d)}"]
         # The tooltip has what the box rounds or cuts: the whole label, the exact floats.
-        tip = [v.label] if v.label else []
+        tip = [label] if label else []
         tip += [f"data = {v.data!r}", f"grad = {v.grad!r}"]
         if v.op:
             tip.append(f"made by {v.op}")
@@ -317,7 +319,7 @@ class _Drawing:
         )
         self.nodes.append(f"v{i}")
         self.tips[f"v{i}"] = self._name(i)
-        self.copies[f"v{i}"] = (shorten(v.label) or f"data {fmt(v.data, d)}", fill)
+        self.copies[f"v{i}"] = (shorten(label_of(v)) or f"data {fmt(v.data, d)}", fill)
         if self.plan.parents[i]:
             op = v.op
             symbol = _SYMBOLS.get(op)
@@ -344,7 +346,9 @@ class _Drawing:
         # neuron learns. A box without parameters falls back on all its values.
         basis = [values[i].grad for i in grp.parameters] or grads
         norm = math.sqrt(math.fsum(x * x for x in basis))
-        peak = max((abs(x) for x in grads), default=0.0)
+        # a nan anywhere is the answer (max() would skip it: nan compares False)
+        nans = [x for x in grads if x != x]
+        peak = nans[0] if nans else max((abs(x) for x in grads), default=0.0)
         count = f"{len(grp.members):,} values"
         if grp.parameters:
             count += f", {len(grp.parameters):,} parameters"

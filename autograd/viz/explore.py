@@ -38,7 +38,7 @@ from autograd.primitives import Activated, NaryPrimitive, Primitive
 
 from .draw import MAX_NODES, draw_dot
 from .plan import Plan, layer_of, make_plan
-from .style import ZERO_COLOUR, fmt, grad_colour, one_line
+from .style import ZERO_COLOUR, fmt, grad_colour, label_of, one_line
 
 __all__ = ["Explorer", "explore"]
 
@@ -139,7 +139,7 @@ def _shorten(text: str, most: int = 120) -> str:
 
 
 def _default_title(root: Value) -> str:
-    name = one_line(root.label) if root.label else "the output"
+    name = one_line(label_of(root)) or "the output"
     return f"Backpropagation through {name}"
 
 
@@ -175,7 +175,7 @@ class _Story:
     # -- names -----------------------------------------------------------------------
     def name(self, i: int) -> str:
         """How the page names value ``i``: its label, else ``v<i>``."""
-        label = one_line(self.values[i].label)
+        label = one_line(label_of(self.values[i]))
         return label if label else f"v{i}"
 
     def svg_node(self, i: int) -> str | None:
@@ -299,7 +299,8 @@ class _Story:
             numbers = {k: repr(x) if isinstance(x, float) else str(x) for k, x in self.slots(v)}
             formula = _substitute(op.forward, names)
             worked = _substitute(op.forward, numbers)
-            return f"{self.name(i)} = {_pretty(formula)} = {_pretty(worked)} = {v.data!r}"
+            worked = _pretty(worked, square=False)  # the numbers as they are multiplied
+            return f"{self.name(i)} = {_pretty(formula)} = {worked} = {v.data!r}"
         args = ", ".join(self.name(self.index[p]) for p in v.parents[:6])
         if len(v.parents) > 6:
             args += ", ..."
@@ -358,7 +359,12 @@ class _Story:
         seed = root.grad if root.grad else 1.0
         acc[0], terms[0] = seed, [seed]
         first = _Step("seed", "Backward: the seed", _unique([self.svg_node(0)]))
-        first.lines = [f"{self.name(0)}.grad = {seed!r} (d {self.name(0)}/d {self.name(0)})"]
+        why = (
+            f"d {self.name(0)}/d {self.name(0)}"
+            if seed == 1.0
+            else "the gradient backward() left in it: the pass goes on from there"
+        )
+        first.lines = [f"{self.name(0)}.grad = {seed!r} ({why})"]
         if not root.grad:
             first.lines.append(
                 "backward() has not run on this value: the page shows what it would compute"
@@ -519,7 +525,7 @@ class _Story:
                 details[f"v{item}"] = {
                     "kind": "value",
                     "name": self.name(item),
-                    "label": v.label,
+                    "label": label_of(v),
                     "op": v.op or "leaf",
                     "data": repr(v.data),
                     "grad": repr(v.grad),
@@ -579,9 +585,10 @@ def _substitute(text: str, names: dict[str, str]) -> str:
     return _OPERAND.sub(lambda m: names.get(m.group(1), m.group(1)), text)
 
 
-def _pretty(text: str) -> str:
+def _pretty(text: str, square: bool = True) -> str:
     """The table's Python text as a reader writes it: ``1.0 - out * out`` -> ``1.0 − out²``."""
-    text = re.sub(r"\b([\w.]+) \* \1\b", r"\1²", text)
+    if square:  # a whole token times itself (not the "0 * 0" inside "1.0 * 0.5")
+        text = re.sub(r"(?<![\w.])([\w.]+) \* \1(?![\w.])", r"\1²", text)
     return text.replace(" * ", " × ").replace(" - ", " − ")
 
 

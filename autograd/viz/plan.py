@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from autograd import Value
 
-from .style import OP_SYMBOLS
+from .style import OP_SYMBOLS, label_of
 
 __all__ = ["GROUPINGS", "Group", "Plan", "layer_of", "make_plan", "walk"]
 
@@ -149,7 +149,7 @@ def _group(
         return groups[g]
 
     for i in range(1, len(values)):
-        neuron, label = neuron_of[i], values[i].label
+        neuron, label = neuron_of[i], label_of(values[i])
         if neuron is not None:
             join(i, box[neuron], grouping)
         elif label and (owner := _owner(label, neurons)) is not None:
@@ -339,7 +339,7 @@ def make_plan(root: Value, *, max_nodes: int | None, grouping: str | None) -> Pl
     budget = len(values) if max_nodes is None else max_nodes
     neuron_of: list[str | None] = []
     if grouping in ("neuron", "layer") or (grouping == "auto" and len(values) > budget):
-        neuron_of = [_neuron_of(v.label) if v.label else None for v in values]
+        neuron_of = [_neuron_of(label_of(v)) if v.label else None for v in values]
     if grouping == "auto":
         grouping = None
         n_neurons = len(set(neuron_of) - {None})

@@ -13,6 +13,7 @@ import math
 import graphviz
 
 __all__ = [
+    "label_of",
     "BAD_COLOUR",
     "FALLBACK_WIDER",
     "FONT",
@@ -165,6 +166,12 @@ def shorten(text: str, width: int = LABEL_WIDTH) -> str:
         return text
     head = max(width - 3, 0) // 3
     return text[:head] + "..." + text[len(text) - (width - 3 - head) :]
+
+
+def label_of(v: object) -> str:
+    """A value's label as text (a label set to a non-string after construction too)."""
+    label = getattr(v, "label", "")
+    return label if isinstance(label, str) else str(label)
 
 
 def one_line(text: str) -> str:
