@@ -266,3 +266,38 @@ def test_a_param_with_thousands_of_terms_besides_the_samples_compiles():
         return samples + extra
 
     assert uses_a_loop(replay_matches_engine(loss_fn, [w, b], rounds=2))
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_mini_batch_fed_through_inputs_is_a_loop(backend):
+    # The docs' way to feed new data each step: the batch's Values are inputs, read on
+    # every call; each sample's inputs are its loop variables.
+    if backend == "numpy":
+        pytest.importorskip("numpy")
+    from nn import MLP
+    from nn.losses import hinge_loss
+
+    model = MLP(2, [6, 5, 1], seed=0)
+    params = model.parameters()
+    batch = [[Value(0.0), Value(0.0)] for _ in range(16)]
+    targets = [Value(1.0) for _ in range(16)]
+    fn = lambda: hinge_loss([model(x) for x in batch], targets)  # noqa: E731
+    inputs = [v for row in batch for v in row] + targets
+    step = autograd.compile(fn, params, inputs=inputs, backend=backend)
+    assert step.backend == backend and "loop over 16 samples" in step.ir
+    rng = random.Random(3)
+    for _ in range(6):
+        for row in batch:
+            row[0].data, row[1].data = rng.uniform(-2, 2), rng.uniform(-2, 2)
+        for t in targets:
+            t.data = rng.choice((-1.0, 1.0))
+        got = step()
+        grads = [p.grad for p in params]
+        want_loss, want = engine(fn, params)
+        if backend == "python":  # bit for bit
+            assert (bits(got), [bits(g) for g in grads]) == (want_loss, want)
+        else:
+            scale = max(abs(struct.unpack("<d", w)[0]) for w in want)
+            worst = max(abs(g - struct.unpack("<d", w)[0]) for g, w in zip(grads, want))
+            assert worst <= 1e-12 * scale
+    assert step.traces == 1

@@ -268,10 +268,16 @@ class _ArrayWriter(Writer):
         self.forward(loop.before)
         n = len(loop.table)
         self.namespace["_N"] = n
-        rows = np.array(loop.table, dtype=float).reshape(n, len(loop.constants)).T.copy()
-        self.namespace["_CA"] = rows
-        for c in loop.constants:
-            lines.append(f"{self.name_of(c)} = _CA[{c.id}]")
+        # each loop variable's row of numbers: made once for constants, on every call for
+        # inputs (compile(inputs=...): read on every call)
+        columns = list(zip(*loop.table)) or [() for _ in loop.constants]
+        for c, column in zip(loop.constants, columns):
+            if any(isinstance(x, Var) for x in column):
+                row = ", ".join(map(self.value, column))
+                lines.append(f"{self.name_of(c)} = _asarray(({row},))")
+            else:
+                self.namespace[f"_CA{c.id}"] = np.array(column, dtype=float)
+                lines.append(f"{self.name_of(c)} = _CA{c.id}")
         if self.layers:
             lines.append(f"_PD = _fromiter(_map(_data, _P), _float, {len(self.program.params)})")
         # forward, all samples at once

@@ -161,7 +161,7 @@ class Writer:
         self.read_leaves()
         self.forward(loop.before)
         constants = [self.name_of(c) for c in loop.constants]
-        self.namespace["_C"] = loop.table
+        self.table(loop)
         self.namespace["_ORDER"] = loop.order
         # forward, sample by sample
         lines.append("_S = []")
@@ -221,6 +221,21 @@ class Writer:
             self.visit(e)
         self.write_grads()
         return self.function()
+
+    def table(self, loop: Loop) -> None:
+        """``_C``, the loop variables' numbers sample by sample: made once where they are
+        constants; where some are inputs, zipped on every call from their columns."""
+        if not any(isinstance(x, Var) for row in loop.table for x in row):
+            self.namespace["_C"] = loop.table
+            return
+        columns = []
+        for j, column in enumerate(zip(*loop.table)):
+            if any(isinstance(x, Var) for x in column):
+                columns.append("(" + ", ".join(map(self.value, column)) + ",)")
+            else:
+                self.namespace[f"_K{j}"] = column
+                columns.append(f"_K{j}")
+        self.lines.append(f"_C = tuple(zip({', '.join(columns)}))")
 
     def function(self) -> str:
         self.lines.append(f"return {self.value(self.program.out)}")

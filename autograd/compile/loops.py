@@ -42,8 +42,9 @@ class Loop:
     results: list[Var]  #: each sample's result, an input of ``batch``
     template: list[Eqn]  #: one sample's equations, written over the loop variables
     result: Var  #: the template's result
-    constants: list[Var]  #: the loop variables: the constants that differ by sample
-    table: list[tuple[float, ...]]  #: their numbers, sample by sample
+    constants: list[Var]  #: the loop variables: the numbers that differ by sample
+    #: their numbers, sample by sample: a float, or an input Var read on every call
+    table: list[tuple[float | Var, ...]]
     order: list[int]  #: the samples in the order the backward pass visits them
     before: list[Eqn]  #: equations outside the samples that do not need them, in order
     after: list[Eqn]  #: equations outside the samples that do (``batch`` and above)
@@ -78,15 +79,16 @@ def plan(program: Program) -> Loop | None:
             samples[o].append(e)
     if any(owner.get(made_by[r]) != i for i, r in enumerate(results)):
         return None
-    first, constants, slots = _describe(samples[0])
+    inputs = set(program.inputs)
+    first, constants, slots = _describe(samples[0], inputs)
     values = [constants]
     for nodes in samples[1:]:
-        shape, consts, _ = _describe(nodes)
+        shape, consts, _ = _describe(nodes, inputs)
         if shape != first:
             return None
         values.append(consts)
     differ = [
-        j for j in range(len(constants)) if any(_bits(v[j]) != _bits(constants[j]) for v in values)
+        j for j in range(len(constants)) if any(_key(v[j]) != _key(constants[j]) for v in values)
     ]
     # The backward order: outside equations first, then sample by sample, then what they
     # share.
@@ -108,11 +110,11 @@ def plan(program: Program) -> Loop | None:
     outside = [e for e in eqns if not owner.get(e, _SHARED) >= 0]
     # One loop variable per column of numbers: a sample's inputs, read by every neuron of a
     # first layer, are one variable each, not one per neuron.
-    columns: dict[tuple[bytes, ...], Var] = {}
+    columns: dict[tuple, Var] = {}
     firsts: list[int] = []
     slot_vars: dict[tuple[int, int], Var] = {}
     for j in differ:
-        key = tuple(_bits(v[j]) for v in values)
+        key = tuple(_key(v[j]) for v in values)
         var = columns.get(key)
         if var is None:
             var = columns[key] = Var(len(firsts), "c")
@@ -195,17 +197,25 @@ def _owners(
     return owner
 
 
-def _describe(eqns: list[Eqn]) -> tuple[list, list[float], list[tuple[int, int]]]:
+def _describe(
+    eqns: list[Eqn], inputs: set[Var]
+) -> tuple[list, list[float | Var], list[tuple[int, int]]]:
     """A sample's shape (operations and wiring: its own Vars by position, others by
-    identity), its constants in order, and where each sits (equation, input index)."""
+    identity), its numbers in order, and where each sits (equation, input index). A number
+    is a constant, or an input (``compile(inputs=...)``): read on every call, it may differ
+    by sample as a constant may."""
     local = {e.out: k for k, e in enumerate(eqns)}
     shape: list[Any] = []
-    constants: list[float] = []
+    constants: list[float | Var] = []
     slots: list[tuple[int, int]] = []
     for k, e in enumerate(eqns):
         refs: list[Any] = []
         for index, a in enumerate(e.args):
-            if isinstance(a, Var):
+            if isinstance(a, Var) and a in inputs and a not in local:
+                refs.append("input")
+                constants.append(a)
+                slots.append((k, index))
+            elif isinstance(a, Var):
                 own = local.get(a)
                 refs.append(("own", own) if own is not None else ("shared", id(a)))
             elif a is None:
@@ -235,8 +245,10 @@ def _template(
     return out, renamed[result.out]
 
 
-def _bits(x: float) -> bytes:
-    return struct.pack("<d", x)  # 0.0 and -0.0 differ, as do nans' payloads
+def _key(x: float | Var) -> object:
+    """What tells numbers apart: a float's bits (0.0 and -0.0 differ, as do nans'
+    payloads), an input by identity."""
+    return struct.pack("<d", x) if isinstance(x, float) else ("input", id(x))
 
 
 def _consumers(order: list[Eqn]) -> dict[Var, list[Eqn]]:
