@@ -336,3 +336,10 @@ def test_a_box_whose_values_have_a_nan_gradient_says_max_grad_nan():
     source = draw_dot(out, group="neuron").source
     boxes = [line for line in source.splitlines() if "max |grad|" in line]
     assert boxes and any("max |grad| nan" in line for line in boxes), boxes
+
+
+def test_render_to_an_html_file_points_to_explore(tmp_path):
+    y = Value(2.0, label="x").tanh()
+    with pytest.raises(ValueError, match=r"autograd.viz.explore\(root, path\)"):
+        render(y, tmp_path / "page.html")
+    assert list(tmp_path.iterdir()) == []

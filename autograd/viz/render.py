@@ -43,6 +43,11 @@ def render(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        raise ValueError(
+            f"render writes pictures; for an HTML page of {str(path)!r} use "
+            "autograd.viz.explore(root, path)"
+        )
     if suffix not in FORMATS and suffix not in SOURCE_SUFFIXES:
         known = ", ".join([*FORMATS, *SOURCE_SUFFIXES])
         raise ValueError(f"cannot tell the format of {str(path)!r}: use a suffix among {known}")
