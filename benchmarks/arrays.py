@@ -20,29 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import compiled  # noqa: E402
 import engine  # noqa: E402
-
-from autograd.compile import compile as compile_step  # noqa: E402
 
 
 def _array_step_factory(seed: int = 0):
-    from nn import MLP
-    from nn.losses import hinge_loss, l2_penalty
-
-    model = MLP(2, [16, 16, 1], seed=seed)
-    params = model.parameters()
+    """The compiled moons step of figure 6, with the array backend; and its loss."""
+    train, step, model = compiled._compiled_step_factory(seed, backend="numpy")
     X, y = engine.moons_data()
-    loss_fn = lambda: hinge_loss(model(X), y) + l2_penalty(params, 1e-4)  # noqa: E731
-    step = compile_step(loss_fn, params, backend="numpy")
-
-    def train(k: int = 0) -> float:
-        loss = step()
-        lr = 1.0 - 0.9 * k / 100
-        for p in params:
-            p.data -= lr * p.grad
-        return loss
-
-    return train, step, model, loss_fn
+    return train, step, model, compiled._moons_loss(model, model.parameters(), X, y)
 
 
 def _torch_step_factory(model):

@@ -28,14 +28,14 @@ def _moons_loss(model, params, X, y):
     return lambda: hinge_loss(model(X), y) + l2_penalty(params, 1e-4)
 
 
-def _compiled_step_factory(seed: int = 0):
+def _compiled_step_factory(seed: int = 0, backend: str = "python"):
     """The nn moons step (as ``engine.nn_step_factory`` writes it), compiled once."""
     from nn import MLP
 
     model = MLP(2, [16, 16, 1], seed=seed)
     params = model.parameters()
     X, y = engine.moons_data()
-    step = compile_step(_moons_loss(model, params, X, y), params)
+    step = compile_step(_moons_loss(model, params, X, y), params, backend=backend)
 
     def train(k: int = 0) -> float:
         loss = step()

@@ -100,27 +100,37 @@ def gradient_costs(sizes: list[int]) -> dict:
     for n in sizes:
         xs = [0.1 * (i % 7) - 0.3 for i in range(n)]
         nodes = sum(1 for v in graph_nodes(ring([Value(x) for x in xs])) if v.op)
-        fwd, fv, fp = _jacobian(ring, xs, "forward")
-        rev, rv, rp = _jacobian(ring, xs, "reverse")
-        diff = _difference(fwd, rev)
-        print(f"{n:>5} {nodes:>6} {fp:>15} {fv:>8} {rp:>15} {rv:>7} {fv / rv:>15.0f}x {diff:>9.1e}")
-        rows.append(
-            {
-                "n": n,
-                "nodes": nodes,
-                "forward": fv,
-                "forward_passes": fp,
-                "reverse": rv,
-                "reverse_passes": rp,
-                "max_difference": diff,
-            }
-        )
+        row = _both_ways(ring, xs, {"n": n, "nodes": nodes})
+        ratio = f"{row['forward'] / row['reverse']:>15.0f}x"
+        print(f"{n:>5} {nodes:>6} {_counts(row)} {ratio} {row['max_difference']:>9.1e}")
+        rows.append(row)
     last = rows[-1]
     print(
         f"forward mode visits every node once per input: n x (2n + 1), {last['forward']:,} "
         f"at n = {last['n']}; reverse mode once in all: {last['reverse']:,}."
     )
     return {"rows": rows}
+
+
+def _both_ways(f: Callable, point: list[float], row: dict) -> dict:
+    """``row`` with the Jacobian's cost both ways (visits, passes) and their difference."""
+    fwd, fv, fp = _jacobian(f, point, "forward")
+    rev, rv, rp = _jacobian(f, point, "reverse")
+    return {
+        **row,
+        "forward": fv,
+        "forward_passes": fp,
+        "reverse": rv,
+        "reverse_passes": rp,
+        "max_difference": _difference(fwd, rev),
+    }
+
+
+def _counts(row: dict) -> str:
+    return (
+        f"{row['forward_passes']:>15} {row['forward']:>8} "
+        f"{row['reverse_passes']:>15} {row['reverse']:>7}"
+    )
 
 
 def trajectory_costs(outputs: list[int]) -> dict:
@@ -135,21 +145,10 @@ def trajectory_costs(outputs: list[int]) -> dict:
     for m in outputs:
         f = spring(m)
         nodes = len({v for out in f([Value(p) for p in point]) for v in graph_nodes(out) if v.op})
-        fwd, fv, fp = _jacobian(f, point, "forward")
-        rev, rv, rp = _jacobian(f, point, "reverse")
-        diff = _difference(fwd, rev)
-        print(f"{m:>5} {nodes:>6} {fp:>15} {fv:>8} {rp:>15} {rv:>7} {rv / fv:>15.1f}x {diff:>9.1e}")
-        rows.append(
-            {
-                "m": m,
-                "nodes": nodes,
-                "forward": fv,
-                "forward_passes": fp,
-                "reverse": rv,
-                "reverse_passes": rp,
-                "max_difference": diff,
-            }
-        )
+        row = _both_ways(f, point, {"m": m, "nodes": nodes})
+        ratio = f"{row['reverse'] / row['forward']:>15.1f}x"
+        print(f"{m:>5} {nodes:>6} {_counts(row)} {ratio} {row['max_difference']:>9.1e}")
+        rows.append(row)
     last = rows[-1]
     print(
         f"forward mode: 2 passes over the whole trajectory, {last['forward']:,} visits at "

@@ -297,24 +297,8 @@ class _ArrayWriter(Writer):
         self.tuples = {}
         self.forward(loop.after)
         # backward: above the samples (plain), the samples (arrays), what they share (plain)
-        for e in loop.above:
-            self.visit(e)
-        grads = []
-        for r in loop.results:
-            name, ts = "g" + names[r][1:], self.terms.pop(r, ["0.0"])
-            grads.append(self.total(name, ts, self.nested.pop(r, 0), False)[0])
-        lines.append(f"_G = _asarray(({', '.join(grads)},))")
-        into: dict[Var, str | None] = {c: None for c in loop.constants}
-        into.update((v, None) for v in self.program.inputs)
-        own = {e.out for e in loop.template}
-        for e in loop.template:
-            for v in e.vars():
-                if v in own or v in into:
-                    continue
-                total = "g" + names[v][1:]
-                into[v] = total
-                self.sums.add(total)
-                self.total(total, ["0.0", *self.terms.pop(v, ())], self.nested.pop(v, 0), False)
+        lines.append(f"_G = _asarray(({', '.join(self.above_samples(loop))},))")
+        into = self.sums_across(loop)
         if self.layers:
             lines.append(f"_GP = _zeros({len(self.program.params)})")
         self.arrays_on(True)

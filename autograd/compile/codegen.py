@@ -182,26 +182,8 @@ class Writer:
         self.tuples = {}
         self.forward(loop.after)
         # backward: what lies above the samples, then the samples, then what they share
-        for e in loop.above:
-            self.visit(e)
-        grads = []
-        for r in loop.results:
-            name, ts = "g" + names[r][1:], self.terms.pop(r, ["0.0"])
-            grads.append(self.total(name, ts, self.nested.pop(r, 0), False)[0])
-        lines.append(f"_G = ({', '.join(grads)},)")
-        into: dict[Var, str | None] = {c: None for c in loop.constants}
-        into.update((v, None) for v in self.program.inputs)
-        own = {e.out for e in loop.template}
-        for e in loop.template:
-            for v in e.vars():
-                if v in own or v in into:
-                    continue
-                total = "g" + names[v][1:]
-                into[v] = total
-                self.sums.add(total)
-                # its terms so far, from 0.0 as backward() starts (a few statements if
-                # there are very many)
-                self.total(total, ["0.0", *self.terms.pop(v, ())], self.nested.pop(v, 0), False)
+        lines.append(f"_G = ({', '.join(self.above_samples(loop))},)")
+        into = self.sums_across(loop)
         lines.append("for _k in _ORDER:")
         start = len(lines)
         lines.append(f"{kept}, = _S[_k]")
@@ -221,6 +203,33 @@ class Writer:
             self.visit(e)
         self.write_grads()
         return self.function()
+
+    def above_samples(self, loop: Loop) -> list[str]:
+        """Write the backward pass above the samples; the code of each sample's gradient."""
+        for e in loop.above:
+            self.visit(e)
+        grads = []
+        for r in loop.results:
+            name, ts = "g" + self.names[r][1:], self.terms.pop(r, ["0.0"])
+            grads.append(self.total(name, ts, self.nested.pop(r, 0), False)[0])
+        return grads
+
+    def sums_across(self, loop: Loop) -> dict[Var, str | None]:
+        """The variable each gradient the samples share is summed in, started with its
+        terms so far (None: no gradient wanted, for an input or a loop variable)."""
+        into: dict[Var, str | None] = {c: None for c in loop.constants}
+        into.update((v, None) for v in self.program.inputs)
+        own = {e.out for e in loop.template}
+        for e in loop.template:
+            for v in e.vars():
+                if v in own or v in into:
+                    continue
+                total = "g" + self.names[v][1:]
+                into[v] = total
+                self.sums.add(total)
+                # from 0.0 as backward() starts (a few statements if very many terms)
+                self.total(total, ["0.0", *self.terms.pop(v, ())], self.nested.pop(v, 0), False)
+        return into
 
     def table(self, loop: Loop) -> None:
         """``_C``, the loop variables' numbers sample by sample: made once where they are
