@@ -4,36 +4,35 @@
 samples as a Python loop (``autograd.compile.loops``), this one writes the loop's
 equations once over whole arrays, one entry per sample: a loop variable ``c0`` is a row of
 the samples' numbers, an equation's output is an array, a formula of the table is
-rewritten for arrays (``a if c else b`` becomes ``where(c, a, b)``, ``exp`` becomes
-``numpy.exp``), and the gradient a shared Var (a param) gets from the samples is the sum of
-their terms. Neurons of one layer (``dot`` or ``relu(dot)`` equations over the same inputs,
-with params as weights and bias) become one matrix product forward, and two backward:
+rewritten for arrays (``a if c else b`` becomes ``where(c, a, b)``), and the gradient a
+shared Var (a param) gets from the samples is the sum of their terms. The neurons of one
+layer (``dot`` or ``relu(dot)`` equations over the same inputs, with params as weights
+and bias) are one matrix each:
 
-    S = W @ X + B[:, None]        A = where(S <= 0.0, 0.0, S)
+    S = B[:, None] + W[:, 0:1] * X[0] + W[:, 1:2] * X[1] + ...   A = where(S <= 0.0, 0.0, S)
     GS = where(S > 0.0, G, 0.0)   dW = GS @ X.T   dB = GS.sum(1)   dX = W.T @ GS
 
-Everything outside the loop (what comes before, the sum over samples, what comes after)
-is the plain backend's code, so the sum over samples is still added one by one, as the
-engine adds it.
-
-The numbers are not the engine's bit for bit. IEEE arithmetic makes each + - * / and sqrt
-exact, but a matrix product and a sum over samples add in another order, and numpy's exp,
-log and tanh may differ from ``math``'s in the last place: a loss or gradient may differ
-from the engine's by a few units in the last place (the tests bound it: 1e-12 relative to
-the largest gradient). Where the arrays leave the finite numbers (a domain error, an
-overflow, a nan: numpy answers with inf or nan where Python raises), the step runs on the
-engine, which raises its own error or gives its own answer.
+The forward pass is the engine's bit for bit: a neuron's sum is added in the engine's
+order, each array ``+ - * /`` and ``sqrt`` is the float one (IEEE), and every other
+function is the engine's own float function called per sample. So a relu's test at 0
+comes out as on the engine, and a domain error raises the engine's error (the call then
+runs on the engine). The backward pass adds in another order (matrix products, the sum
+over samples), so gradients may differ from the engine's in the last places (the tests
+bound it: 1e-12 relative to the largest gradient). Everything outside the loop (what
+comes before, the sum over samples, what comes after) is the plain backend's code.
 """
 
 from __future__ import annotations
 
 import ast
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..primitives import FLOAT_FUNCTIONS, NARY_PRIMITIVES, Activated, Primitive
 from ..rules import Formula, formula
+from . import symbolic
 from .codegen import Code, Writer, indent
 from .ir import Eqn, Program, Var
 from .loops import Loop
@@ -52,6 +51,8 @@ AVAILABLE = np is not None
 def write(program: Program, loop: Loop) -> Code | None:
     """The step with ``loop`` as array code; None where a formula cannot be written for
     arrays (the plain backend's loop is used then)."""
+    if not symbolic.SEQUENTIAL_SUM:  # the engine's sums would not be the arrays' sums
+        return None
     writer = _ArrayWriter(program, loop)
     try:
         source = writer.looped(loop)
@@ -67,37 +68,33 @@ class _NotForArrays(Exception):
 # -- the table's formulas, for arrays -------------------------------------------------------
 
 
-def _array_functions() -> dict[str, Callable[..., Any]]:
-    """The float helpers of ``autograd.primitives`` over arrays, with the same answers
-    (inf and nan where the float versions raise: the step then reruns on the engine)."""
+#: The float helpers numpy computes with the same answer, bit for bit and IEEE case by case
+#: (each is correctly rounded, or exact): the others are the float functions themselves,
+#: called per sample (see ``_per_sample``).
+_EXACT_IN_NUMPY: dict[str, Callable[[], Callable[..., Any]]] = {
+    "abs": lambda: np.abs,
+    "sqrt": lambda: np.sqrt,  # IEEE: correctly rounded, in numpy as in math
+    "iszero": lambda: lambda x: np.equal(x, 0.0),
+    "reciprocal": lambda: lambda x: np.divide(1.0, x),  # +-inf at +-0, as the helper
+}
 
-    def sigmoid(x: Any) -> Any:
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
-    def softplus(x: Any) -> Any:
-        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+def _per_sample(fn: Callable[..., float]) -> Callable[..., Any]:
+    """``fn`` applied entry by entry: the float function itself, so the same number and the
+    same error (a domain error raises, and the call runs on the engine) as the engine's.
+    numpy's own exp, log or tanh may differ from ``math``'s in the last place, which a
+    derivative such as tanh's ``1 - out * out`` can make large, and a relu's test flip."""
+    try:
+        n = len(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):  # a builtin without a signature: one argument
+        n = 1
+    ufunc = np.frompyfunc(fn, n, 1)
 
-    def xlogy(a: Any, b: Any) -> Any:
-        return np.where(a == 0.0, 0.0, a * np.log(b))
+    def apply(*args: Any) -> Any:
+        out = ufunc(*args)
+        return out.astype(float) if isinstance(out, np.ndarray) else float(out)
 
-    return {
-        "exp": np.exp,
-        "log": np.log,
-        "log1p": np.log1p,
-        "tanh": np.tanh,
-        "sin": np.sin,
-        "cos": np.cos,
-        "sqrt": np.sqrt,
-        "abs": np.abs,
-        "sigmoid": sigmoid,
-        "softplus": softplus,
-        "real_pow": np.power,
-        "reciprocal": lambda x: np.divide(1.0, x),
-        "ipow": np.power,
-        "xlogy": xlogy,
-        "iszero": lambda x: np.equal(x, 0.0),
-    }
+    return apply
 
 
 class _Vectorise(ast.NodeTransformer):
@@ -221,7 +218,6 @@ class _ArrayWriter(Writer):
         self.matrix_grads: dict[int, str] = {}  # a layer's gradient, as a matrix
         self.floats = (self.formulas_of, self.functions)
         self.arrays: tuple[dict, dict] = ({}, {})
-        self.array_functions = _array_functions()
         self.namespace.update(
             _where=np.where,
             _errstate=np.errstate,
@@ -245,11 +241,10 @@ class _ArrayWriter(Writer):
     def bind(self, name: str, fn: Callable) -> tuple[str, Callable]:
         if not self.array:
             return name, fn
-        array = self.array_functions.get(name)
-        if array is not None and fn is FLOAT_FUNCTIONS.get(name):
-            return f"np_{name}", array
-        # a function of a primitive defined outside the table: called per sample, exactly
-        return f"np_{name}", np.vectorize(fn, otypes=[float])
+        exact = _EXACT_IN_NUMPY.get(name)
+        if exact is not None and fn is FLOAT_FUNCTIONS.get(name):
+            return f"np_{name}", exact()
+        return f"np_{name}", _per_sample(fn)
 
     def switched(self, g: str, test: str) -> str:
         return f"_where({test}, {g}, 0.0)" if self.array else super().switched(g, test)
@@ -330,8 +325,10 @@ class _ArrayWriter(Writer):
         for e in loop.below:
             self.visit(e)
         self.gated = True  # arrays give inf or nan where the engine may raise: always check
+        loss = self.value(self.program.out)
+        self.lines.append(f"if not _isfinite({loss}): raise _NotFinite")  # before any .grad
         self.write_grads()
-        self.lines.append(f"return {self.value(self.program.out)}")
+        self.lines.append(f"return {loss}")
         indent(lines, body)
         lines.insert(body, 'with _errstate(all="ignore"):')
         text = "".join(f"    {line}\n" for line in lines)
@@ -349,7 +346,10 @@ class _ArrayWriter(Writer):
         else:
             lines.append(f"X{k} = _stack(({', '.join(map(self.value, layer.xs))},))")
         lines.append(f"W{k} = _PD[_IW{k}]")
-        lines.append(f"S{k} = W{k} @ X{k} + _PD[_IB{k}][:, None]")
+        # b + w0 * x0 + w1 * x1 + ..., added in the engine's order (a matrix product adds
+        # in another, and a relu's test at 0 could come out the other way)
+        terms = [f"W{k}[:, {j}:{j + 1}] * X{k}[{j}]" for j in range(len(layer.xs))]
+        lines.append(f"S{k} = {' + '.join([f'_PD[_IB{k}][:, None]', *terms])}")
         out = f"S{k}"
         if layer.act is not None:
             out = f"A{k}"
