@@ -244,3 +244,30 @@ def test_fn_with_arguments_is_refused_by_compile():
     a = Value(0.5)
     with pytest.raises(TypeError, match="fn must be a function of no arguments"):
         autograd.compile(lambda x: x * a, [a])
+
+
+def test_a_classifier_trained_with_cross_entropy_is_traced_once():
+    # The shift of log-sum-exp is computed with abs, not comparisons: no check flips when
+    # another logit comes out largest, so training stays compiled (it retraced on almost
+    # every step, and ran on the engine after max_traces).
+    import random
+
+    from nn import MLP
+
+    rng = random.Random(0)
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(40)]
+    Y = [rng.randrange(3) for _ in X]
+    model = MLP(2, [6, 3], seed=0)
+    params = model.parameters()
+    fn = lambda: autograd.sum([cross_entropy(model(x), t) for x, t in zip(X, Y)]) * 0.025  # noqa: E731
+    step = autograd.compile(fn, params)
+    for _ in range(20):
+        got = bits(step()), [bits(p.grad) for p in params]
+        loss = fn()
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        assert got == (bits(loss.data), [bits(p.grad) for p in params])
+        for p in params:
+            p.data -= 0.5 * p.grad
+    assert step.traces == 1 and step.backend == "python"
