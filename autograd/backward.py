@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Mapping
 from operator import attrgetter
 from typing import Any
 
 from . import modes
 from .node import MANY, Node
 
-__all__ = ["backward", "live_edges", "order", "walk"]
+__all__ = ["backward", "check_gradients", "live_edges", "order", "walk"]
 
 _creation = attrgetter("_seq")
 
@@ -115,7 +116,7 @@ def backward(root: Node, seed: float = 1.0) -> None:
         for v, g in zip(leaves, held):
             v.grad = v.grad if g is None else g + v.grad
         if modes.active.threads and modes.is_anomaly_enabled():
-            _check_gradients(nodes)
+            check_gradients(nodes)
 
 
 def _propagate(nodes: list[Any]) -> None:
@@ -144,10 +145,11 @@ def live_edges(node: Node) -> list[tuple[Any, float]]:
     return [(v, d) for v, d in ((node._x, node._dx), (node._y, node._dy)) if d is not None]
 
 
-def _check_gradients(nodes: list[Any]) -> None:
-    """detect_anomaly: find a node whose finite gradient its backward made nan or inf."""
+def check_gradients(nodes: list[Any], grads: Mapping[Any, float] | None = None) -> None:
+    """detect_anomaly: find a node whose finite gradient its backward made nan or inf (the
+    gradients in ``.grad``, or in ``grads``: ``autograd.grad``'s own sums)."""
     for node in nodes:
-        g = node.grad
+        g = node.grad if grads is None else grads.get(node, 0.0)
         if not math.isfinite(g):
             continue
         for i, (v, d) in enumerate(live_edges(node)):

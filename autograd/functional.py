@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 from . import modes
-from .backward import live_edges, order
+from .backward import check_gradients, live_edges, order
 from .derivatives import local_derivatives
 from .forward_mode import forward_order, push_tangents
 from .value import Value, _number
@@ -144,6 +144,8 @@ def gradients(root: Value, seed: object, create_graph: bool) -> dict[Value, obje
         for v, d in edges:
             prev = grads.get(v)
             grads[v] = d * g if prev is None else prev + d * g  # type: ignore[operator]
+    if not create_graph and modes.active.threads and modes.is_anomaly_enabled():
+        check_gradients(nodes, grads)  # type: ignore[arg-type] # as backward() does
     return grads
 
 

@@ -574,3 +574,15 @@ def test_a_dict_or_a_set_is_not_a_list_of_numbers():
         jvp(lambda v: v[0], {0: 2.0}, [1.0])
     with pytest.raises(TypeError, match="vs must be a list of numbers, got set"):
         jvp(lambda v: v[0], [2.0], {1.0})
+
+
+def test_detect_anomaly_raises_on_both_routes_of_a_jacobian_and_in_grad():
+    f = lambda v: (v[0] * 0.0).sqrt()  # noqa: E731 - d/dx = 0 * inf
+    with autograd.detect_anomaly():
+        for mode in ("forward", "reverse"):
+            with pytest.raises(autograd.AnomalyError, match="sqrt"):
+                jacobian(f, [1.0], mode=mode)
+        x = Value(1.0)
+        with pytest.raises(autograd.AnomalyError, match="backward pass of sqrt"):
+            autograd.grad(f([x]), [x])
+    assert math.isnan(jacobian(f, [1.0], mode="reverse")[0][0])  # outside it: the number
