@@ -271,3 +271,56 @@ def test_a_saturated_tanh_gives_the_engines_gradient():
     fn = lambda: autograd.sum([(a * k).tanh() for k in ks])  # noqa: E731
     step = autograd.compile(fn, [a], backend="numpy")
     assert_close(step, fn, [a])
+
+
+def test_a_division_by_zero_off_the_gradients_path_is_the_engines_error():
+    # 1/0 is inf in numpy and a ZeroDivisionError in Python; here tanh hides the inf and
+    # no gradient passes through it: array operations that would raise now raise.
+    a = Value(1.0)
+    ks = [Value(float(i)) for i in range(1, 11)]
+    fn = lambda: autograd.sum([a * (1.0 / k).tanh() for k in ks])  # noqa: E731
+    step = autograd.compile(fn, [a], inputs=ks, backend="numpy")
+    assert step.backend == "numpy"
+    ks[3].data = 0.0
+    a.grad = 42.0
+    with pytest.raises(ZeroDivisionError):
+        step()
+    assert a.grad == 42.0
+
+
+def test_a_defined_primitive_runs_as_its_float_formulas_per_sample():
+    # x ** 1.7 in numpy differs from Python's in the last place: a relu after it flipped
+    p17 = autograd.define_primitive("t_arrays_p17", "x ** 1.7", "1.7 * x ** 0.7")
+    a = Value(1.0)
+    xs = [13.02515506361351] + [float(i) for i in range(1, 10)]
+    c = 78.54724080642645
+    fn = lambda: autograd.sum([(p17(a * x) - c).relu() for x in xs])  # noqa: E731
+    step = autograd.compile(fn, [a], backend="numpy")
+    assert step.backend == "numpy"
+    assert_close(step, fn, [a])
+    assert a.grad > 0  # the relu is on for the first sample, as on the engine
+
+
+def test_a_guarded_formula_and_a_builtin_function_stay_compiled():
+    # where() computes both sides: a guarded log would raise for the side not taken and
+    # send every call to the engine; a builtin (max) takes any number of arguments
+    safelog = autograd.define_primitive(
+        "t_arrays_safelog", "log(x) if x > 0 else 0.0", "reciprocal(x) if x > 0 else 0.0"
+    )
+    hmax = autograd.define_primitive(
+        "t_arrays_hmax", "mx(x, 0.0)", "1.0 if x > 0 else 0.0", functions={"mx": max}
+    )
+    a = Value(1.0)
+    ks = [float(i) - 3.0 for i in range(10)]
+    calls = []
+
+    def fn():
+        calls.append(1)
+        return autograd.sum([safelog(a * k) + hmax(a * k) for k in ks])
+
+    step = autograd.compile(fn, [a], backend="numpy")
+    traced = len(calls)
+    for x in (1.0, 2.0, 0.5):
+        a.data = x
+        assert_close(step, fn, [a])
+    assert step.backend == "numpy" and len(calls) == traced + 3  # only engine() calls it

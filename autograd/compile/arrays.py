@@ -13,27 +13,28 @@ and bias) are one matrix each:
     GS = where(S > 0.0, G, 0.0)   dW = GS @ X.T   dB = GS.sum(1)   dX = W.T @ GS
 
 The forward pass is the engine's bit for bit: a neuron's sum is added in the engine's
-order, each array ``+ - * /`` and ``sqrt`` is the float one (IEEE), and every other
-function is the engine's own float function called per sample. So a relu's test at 0
-comes out as on the engine, and a domain error raises the engine's error (the call then
-runs on the engine). The backward pass adds in another order (matrix products, the sum
-over samples), so gradients may differ from the engine's in the last places (the tests
-bound it: 1e-12 relative to the largest gradient). Everything outside the loop (what
-comes before, the sum over samples, what comes after) is the plain backend's code.
+order, each array ``+ - * /`` and ``sqrt`` is the float one (IEEE), every other function
+is the engine's own float function called per sample, and a primitive from
+``define_primitive`` runs as its float formulas per sample. So a relu's test at 0 comes
+out as on the engine; and what raises in Python raises here (numpy's ``errstate`` for
+``x / 0`` and the like), so the call runs on the engine, which raises its own error.
+The backward pass adds in another order (matrix products, the sum over samples), so
+gradients may differ from the engine's in the last places of their largest terms (the
+tests bound it: 1e-12 relative to the largest gradient). Everything outside the loop
+(what comes before, the sum over samples, what comes after) is the plain backend's code.
 """
 
 from __future__ import annotations
 
 import ast
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..primitives import FLOAT_FUNCTIONS, NARY_PRIMITIVES, Activated, Primitive
-from ..rules import Formula, formula
+from ..primitives import BUILT_IN, FLOAT_FUNCTIONS, NARY_PRIMITIVES, Activated, Primitive
+from ..rules import Formula, float_rules, formula
 from . import symbolic
-from .codegen import Code, Writer, indent
+from .codegen import Code, Formulas, Writer, indent
 from .ir import Eqn, Program, Var
 from .loops import Loop
 
@@ -84,13 +85,12 @@ def _per_sample(fn: Callable[..., float]) -> Callable[..., Any]:
     same error (a domain error raises, and the call runs on the engine) as the engine's.
     numpy's own exp, log or tanh may differ from ``math``'s in the last place, which a
     derivative such as tanh's ``1 - out * out`` can make large, and a relu's test flip."""
-    try:
-        n = len(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):  # a builtin without a signature: one argument
-        n = 1
-    ufunc = np.frompyfunc(fn, n, 1)
+    ufuncs: dict[int, Any] = {}  # by the number of arguments of a call (max takes any)
 
     def apply(*args: Any) -> Any:
+        ufunc = ufuncs.get(len(args))
+        if ufunc is None:
+            ufunc = ufuncs[len(args)] = np.frompyfunc(fn, len(args), 1)
         out = ufunc(*args)
         return out.astype(float) if isinstance(out, np.ndarray) else float(out)
 
@@ -110,6 +110,11 @@ class _Vectorise(ast.NodeTransformer):
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         if isinstance(node.op, ast.Not):
+            raise _NotForArrays(ast.unparse(node))
+        return self.generic_visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        if isinstance(node.op, ast.Pow):  # numpy's power is not Python's, bit for bit
             raise _NotForArrays(ast.unparse(node))
         return self.generic_visit(node)
 
@@ -238,6 +243,37 @@ class _ArrayWriter(Writer):
     def formula(self, text: str) -> Formula:
         return formula(_for_arrays(text)) if self.array else formula(text)
 
+    def formulas(self, p: Primitive) -> Any:
+        """A primitive from ``define_primitive``, over arrays: its formulas as the engine's
+        own float functions (``autograd.rules.float_rules``), called per sample. Its
+        formulas may do anything (``**``, a guarded ``log``) that ``where`` would not do
+        as floats do: ``where`` computes both sides."""
+        known = self.formulas_of.get(id(p))
+        if known is not None or not self.array or p in BUILT_IN:
+            return known or super().formulas(p)
+        rules = float_rules(p)
+        names = []
+        for which, fn in zip(("forward", "dx", "dy"), rules):
+            name = f"np_{p.name}_{which}"
+            self.namespace[name] = _per_sample(fn)
+            names.append(name)
+        constants = [
+            None
+            if text is None or formula(text).constant is None
+            else self.literal(formula(text).constant)  # type: ignore[arg-type]
+            for text in (p.dx, p.dy)
+        ]
+
+        def call(name: str, *fields: str) -> Callable[..., str]:
+            return lambda x, y, out: (
+                f"{name}({', '.join({'x': x, 'y': y, 'out': out}[f] for f in fields)})"
+            )
+
+        dx = constants[0] or call(names[1], "x", "y", "out")
+        dy = None if p.dy is None else constants[1] or call(names[2], "x", "y", "out")
+        done = self.formulas_of[id(p)] = Formulas(call(names[0], "x", "y"), dx, dy, None, False)
+        return done
+
     def bind(self, name: str, fn: Callable) -> tuple[str, Callable]:
         if not self.array:
             return name, fn
@@ -259,7 +295,10 @@ class _ArrayWriter(Writer):
     def looped(self, loop: Loop) -> str:
         lines, names = self.lines, self.names
         self.read_leaves()
-        body = len(lines)  # from here on, inside ``with _errstate(all="ignore")``
+        # from here on inside ``with _errstate(...)``: an array operation that would raise
+        # in Python (x / 0, sqrt(-1)) or overflow raises FloatingPointError, and the call
+        # runs on the engine, which raises its own error or gives its own inf
+        body = len(lines)
         self.forward(loop.before)
         n = len(loop.table)
         self.namespace["_N"] = n
@@ -330,7 +369,7 @@ class _ArrayWriter(Writer):
         self.write_grads()
         self.lines.append(f"return {loss}")
         indent(lines, body)
-        lines.insert(body, 'with _errstate(all="ignore"):')
+        lines.insert(body, 'with _errstate(all="raise", under="ignore"):')
         text = "".join(f"    {line}\n" for line in lines)
         return f"def _step(_P=_P, _I=_I):\n{text}"
 

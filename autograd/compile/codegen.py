@@ -31,7 +31,7 @@ from . import symbolic
 from .ir import Atom, Eqn, Program, Var
 from .loops import Loop
 
-__all__ = ["BranchChanged", "Code", "NotFinite", "Writer", "indent", "write"]
+__all__ = ["BranchChanged", "Code", "Formulas", "NotFinite", "Writer", "indent", "write"]
 
 
 class BranchChanged(Exception):
@@ -93,7 +93,7 @@ def _product(d: str, g: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Formulas:
+class Formulas:
     """A primitive's formulas as format functions (a constant derivative as its text)."""
 
     forward: Callable[..., str]
@@ -124,7 +124,7 @@ class Writer:
         self.namespace: dict[str, object] = dict(_HELPERS)
         self.names: dict[Var, str] = {}  # each Var's variable
         self.tuples: dict[tuple, str] = {}  # n-ary operand groups passed to a rule, as code
-        self.formulas_of: dict[int, _Formulas] = {}  # each primitive's formulas, by id
+        self.formulas_of: dict[int, Formulas] = {}  # each primitive's formulas, by id
         self.functions: dict[int, dict[str, str]] = {}
         self.rules: dict[tuple, _Rule | None] = {}  # n-ary rules by shape, as code
         self.operands: dict[Eqn, list[str]] = {}  # an n-ary equation's operands, as code
@@ -307,7 +307,7 @@ class Writer:
                 names[name] = bound
         return names
 
-    def formulas(self, p: Primitive) -> _Formulas:
+    def formulas(self, p: Primitive) -> Formulas:
         """p's forward formula, d/dx, d/dy and switch, as format functions."""
         known = self.formulas_of.get(id(p))
         if known is not None:
@@ -332,7 +332,7 @@ class Writer:
             # the test of ``1.0 if C else 0.0``, or the derivative itself (1.0 or 0.0)
             test = self.formula((dx.condition or dx).text)
             switch = f"({test.template(names)})".format
-        done = self.formulas_of[id(p)] = _Formulas(
+        done = self.formulas_of[id(p)] = Formulas(
             self.formula(p.forward).template(names).format, rules[0], rules[1], switch, never
         )
         return done
