@@ -276,3 +276,31 @@ def test_a_label_set_to_a_number_after_construction_is_drawn_as_its_text(tmp_pat
     y.backward()
     page = explore(y, tmp_path / "p.html").read_text(encoding="utf-8")
     assert ">5<" in page or "5 " in page
+
+
+def l2_mlp_loss(samples: int = 8, sizes: tuple[int, ...] = (4, 4, 1)) -> Value:
+    """A loss with weight decay: its penalty's one ``dot`` node sends a product to every
+    parameter, each along an edge of its own (or of its neuron's box)."""
+    from nn import MLP, make_moons
+    from nn.losses import hinge_loss, l2_penalty
+
+    X, y = make_moons(samples, noise=0.1, seed=0)
+    model = MLP(2, list(sizes), seed=1)
+    loss = hinge_loss(model(X), [2 * t - 1 for t in y]) + l2_penalty(model.parameters(), 1e-4)
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+def test_a_step_with_too_many_edges_to_label_labels_none_and_the_panel_says_so():
+    from autograd.viz.explore import MAX_EDGE_LABELS
+
+    steps = model_of(explore(l2_mlp_loss()).html)["steps"]
+    for step in steps:
+        labelled = [e for e in step.get("edges", []) if e[1]]
+        assert len(labelled) <= MAX_EDGE_LABELS, step["title"]
+    crowded = [s for s in steps if any("too many to label" in x for x in s.get("lines", []))]
+    assert any(s["title"] == "Backward: v4 passes its gradient on" for s in crowded)  # the dot
+    for step in crowded:
+        assert len(step["edges"]) > MAX_EDGE_LABELS  # still marked, each with its exact line
+        assert all(".grad +=" in e[2] for e in step["edges"])

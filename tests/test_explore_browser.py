@@ -228,6 +228,9 @@ def test_the_chain_rule_line_at_a_step_shows_the_right_product(neuron_page):
     assert product == w1.grad  # w1's one consumer: the product is its whole gradient
     expected = f"w1.grad += x1.data × x1w1.grad = {x1.data!r} × {x1w1.grad!r} = {product!r}"
     assert any(line.startswith(expected) for line in page.lines()), page.lines()
+    # its names are the boxes' (the table's rule names operands, x and y, not values)
+    line = page.page.locator("#step-lines li").filter(has_text="w1.grad +=")
+    assert line.locator(".name").all_inner_texts() == ["w1", "x1", "x1w1"]
     # and on the edge into the multiplication, the same product, rounded as labelled
     labels = page.page.locator("#graph .edge-label text").all_text_contents()
     assert f"-3.0 × ≈{fmt(x1w1.grad, 4)} = ≈{fmt(-3.0 * x1w1.grad, 4)}" in labels
@@ -317,13 +320,15 @@ def test_a_label_shows_as_its_own_text(browser, tmp_path):
     page.close()
 
 
-def mlp_loss() -> tuple[Value, Any]:
+def mlp_loss(penalty: bool = False) -> tuple[Value, Any]:
     from nn import MLP, make_moons
-    from nn.losses import hinge_loss
+    from nn.losses import hinge_loss, l2_penalty
 
     X, y = make_moons(30, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 1], seed=1)
     loss = hinge_loss(model(X), [2 * t - 1 for t in y])
+    if penalty:  # weight decay: one dot node with an edge into every neuron's box
+        loss = loss + l2_penalty(model.parameters(), 1e-4)
     loss.label = "loss"
     loss.backward()
     return loss, model
@@ -352,6 +357,232 @@ def test_an_mlp_loss_page_opens_steps_and_opens_its_boxes(browser, tmp_path):
     page.close()
 
 
+# -- layout: labels, scale, first view, tables, names ------------------------------------
+
+# Every rectangle the page draws over its picture, and every text the picture holds, in
+# screen coordinates; the labels' rectangles must miss the texts and each other.
+LAYOUT = """() => {
+  const r = (e) => { const b = e.getBoundingClientRect();
+    return {x: b.left, y: b.top, w: b.width, h: b.height}; };
+  return {
+    labels: Array.from(document.querySelectorAll('#graph .edge-label rect')).map(r),
+    texts: Array.from(document.querySelectorAll('#graph g.node text')).map(r),
+    svg: r(document.querySelector('#graph svg')),
+  };
+}"""
+
+
+def _meet(a: dict[str, float], b: dict[str, float]) -> bool:
+    across = a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+    return across and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+
+
+def labels_cover_nothing(page: Page) -> int:
+    """At every step: no edge label over a box's text, another label, or the picture's edge.
+    Returns how many labels it saw."""
+    seen = 0
+    page.key("Home")
+    for _ in range(page.last() + 1):
+        drawn = page.page.evaluate(LAYOUT)
+        labels, svg = drawn["labels"], drawn["svg"]
+        seen += len(labels)
+        for k, label in enumerate(labels):
+            where = f"{page.title()}: label {k}"
+            assert not any(_meet(label, text) for text in drawn["texts"]), where
+            assert not any(_meet(label, other) for other in labels[k + 1 :]), where
+            assert svg["x"] <= label["x"] and label["x"] + label["w"] <= svg["x"] + svg["w"]
+            assert svg["y"] <= label["y"] and label["y"] + label["h"] <= svg["y"] + svg["h"]
+        page.key("ArrowRight")
+    return seen
+
+
+def test_edge_labels_cover_no_text_of_the_boxes(neuron_page):
+    page, _, _ = neuron_page
+    assert labels_cover_nothing(page) == 9  # one per product: tanh 1, two + and two * 2 each
+
+
+def test_edge_labels_cover_no_text_in_the_docs_screenshots_size(browser, tmp_path):
+    x = Value(3.0, label="x")
+    y = x * x + x.sin()
+    y.label = "y"
+    y.backward()
+    for width, height in ((1900, 700), (800, 600)):
+        page = Page(browser, explore(y, tmp_path / "x.html"), width=width, height=height)
+        assert labels_cover_nothing(page) >= 3
+        page.close()
+    o, _ = neuron()
+    page = Page(browser, explore(o, tmp_path / "neuron.html"), width=1900, height=700)
+    page.page.locator("#zoom").click()  # at actual size too
+    assert labels_cover_nothing(page) == 9
+    page.close()
+
+
+# the smallest text of the picture's boxes, in screen px, and where the picture is
+SIZES = """() => {
+  const pane = document.getElementById('graph');
+  const texts = Array.from(document.querySelectorAll(
+    '#graph g.node[data-node^=v] text, #graph g.node[data-node^=g] text'));
+  const px = texts.map((t) => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a);
+  const svg = document.querySelector('#graph svg').getBoundingClientRect();
+  const p = pane.getBoundingClientRect();
+  return {smallest: Math.min(...px), svgWidth: svg.width, svgHeight: svg.height,
+    natural: document.querySelector('#graph svg').viewBox.baseVal.width * 4 / 3,
+    paneWidth: pane.clientWidth, paneHeight: pane.clientHeight,
+    scrolls: pane.scrollWidth > pane.clientWidth + 1};
+}"""
+
+
+def in_view(page: Page, selector: str) -> bool:
+    """Whether all of the element is inside the picture's pane as scrolled (horizontally, and
+    vertically where the pane has a height of its own)."""
+    return bool(
+        page.page.evaluate(
+            """(s) => {
+      const p = document.getElementById('graph').getBoundingClientRect();
+      const e = document.querySelector(s).getBoundingClientRect();
+      return e.left >= p.left - 0.5 && e.right <= p.right + 0.5 &&
+        e.top >= p.top - 0.5 && e.bottom <= p.bottom + 0.5;
+    }""",
+            selector,
+        )
+    )
+
+
+def test_fit_to_pane_keeps_the_boxes_text_readable_and_scrolls(neuron_page):
+    page, _, _ = neuron_page  # 1400 px wide: the whole neuron would need 6 px text
+    page.page.locator("#zoom").click()
+    assert page.page.locator("#zoom").get_attribute("aria-pressed") == "true"
+    sizes = page.page.evaluate(SIZES)
+    assert sizes["smallest"] >= 10 - 1e-6
+    assert sizes["svgWidth"] < sizes["natural"] - 1  # smaller than actual size, though
+    assert sizes["scrolls"]  # the rest is a scroll away
+    page.page.locator("#zoom").click()
+    assert page.page.evaluate(SIZES)["svgWidth"] == pytest.approx(sizes["natural"], abs=1)
+
+
+def test_the_first_view_shows_the_whole_graph_when_it_fits_readably(browser, tmp_path):
+    o, _ = neuron()
+    page = Page(browser, explore(o, tmp_path / "neuron.html"), width=1900, height=700)
+    sizes = page.page.evaluate(SIZES)
+    assert sizes["smallest"] >= 10 - 1e-6 and not sizes["scrolls"]
+    assert sizes["svgWidth"] <= sizes["paneWidth"] and sizes["svgHeight"] <= sizes["paneHeight"]
+    assert page.page.locator("#zoom").get_attribute("aria-pressed") == "true"
+    page.close()
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (800, 600)])
+def test_the_first_view_keeps_the_first_column_and_the_legend(browser, tmp_path, size):
+    o, _ = neuron()
+    page = Page(browser, explore(o, tmp_path / "neuron.html"), width=size[0], height=size[1])
+    assert page.page.evaluate(SIZES)["smallest"] >= 10 - 1e-6  # too big to fit readably
+    for name in ("x1", "w1", "x2", "w2"):
+        assert in_view(page, f'#graph g.node[aria-label="details of {name}"]'), name
+    assert in_view(page, "#graph g.node.legend")
+    page.go_to("Backward: x1w1 passes its gradient on")  # near the start again, after the end
+    for name in ("x1", "w1", "x1w1"):
+        assert in_view(page, f'#graph g.node[aria-label="details of {name}"]'), name
+    page.key("End")  # the root, at the far right: scrolled to
+    assert in_view(page, '#graph g.node[aria-label="details of o"]')
+    page.close()
+
+
+def test_a_long_label_keeps_the_tables_numbers_whole_and_the_title_inside(browser, tmp_path):
+    long = "L" * 500
+    x = Value(2.0, label=long)
+    y = (x * 3.0).tanh()
+    y.label = "y"
+    y.backward()
+    page = Page(browser, explore(y, tmp_path / "long.html"))
+    page.key("End")
+    cells = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll('#final tbody tr')).map((tr) => {
+      const lines = (e) => {  // how many lines of its text show
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        const box = (e.querySelector('.name-cell') || e).getBoundingClientRect();
+        const shown = Array.from(range.getClientRects()).filter((r) => r.bottom <= box.bottom + 1);
+        return new Set(shown.map((r) => Math.round(r.top))).size;
+      };
+      const c = Array.from(tr.children);
+      return {title: c[0].title, name: lines(c[0]), width: c[0].getBoundingClientRect().width,
+        numbers: c.slice(1).map((td) => ({lines: lines(td),
+          cut: td.scrollWidth > td.clientWidth + 1, text: td.textContent}))};
+    })"""
+    )
+    assert cells[0]["title"] == long  # the whole label is a tooltip away
+    assert cells[0]["name"] <= 3  # wrapped, three lines at most
+    assert cells[0]["width"] <= 16 * 16  # the label column has a width it keeps to
+    for row in cells:
+        for cell in row["numbers"]:
+            assert cell["lines"] == 1 and not cell["cut"], cell  # one line, its own width
+    page.box(long).click()
+    title = page.page.locator("#detail-title")
+    assert title.inner_text().startswith("Value LLL")
+    assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # wrapped, not overflowing
+    assert page.errors == []
+    page.close()
+
+
+def test_a_name_in_the_panel_outlines_its_box(browser, tmp_path):
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = (x * w + 1.0).tanh()  # x * w and the sum have no label: v<i> on the page
+    y.label = "y"
+    y.backward()
+    page = Page(browser, explore(y, tmp_path / "names.html"))
+    page.key("ArrowRight")
+    name = page.page.locator("#step-lines .name").first  # the product x * w, unlabelled
+    called = name.inner_text()
+    assert re.fullmatch(r"v\d+", called)
+    node = name.get_attribute("data-node")
+    box = page.page.locator(f'#graph g.node[data-node="{node}"]')
+    assert box.get_attribute("aria-label") == f"details of {called}"
+    assert box.locator("title").first.text_content() == called  # its tooltip names it
+    assert "linked" not in (box.get_attribute("class") or "")
+    name.hover()
+    assert "linked" in box.get_attribute("class")
+    width = box.locator("polygon").first.evaluate("e => getComputedStyle(e).strokeWidth")
+    assert float(width.rstrip("px")) >= 4  # an outline, not a colour alone
+    page.page.mouse.move(1, 1)
+    assert "linked" not in box.get_attribute("class")
+    name.focus()  # the keyboard too
+    assert "linked" in box.get_attribute("class")
+    page.key("Enter")
+    assert page.page.locator("#detail-title").inner_text() == f"Value {called}"
+    box.hover()  # and the other way: the box marks its names in the panel
+    assert page.page.locator(f'#panel .name.linked[data-node="{node}"]').count() >= 1
+    # a rule's operands, "(d mul/dx = y)", are not the value y
+    linked_in_rules = """() => Array.from(document.querySelectorAll('#step-lines li'))
+      .filter((li) => li.textContent.includes('(d ')).map((li) => {
+        const rule = li.textContent.indexOf('(d ');
+        let at = 0, inside = 0;
+        for (const part of li.childNodes) {
+          if (part.nodeType === 1 && at >= rule) inside += 1;
+          at += part.textContent.length;
+        }
+        return inside;
+      })"""
+    page.key("Home")
+    rules = []
+    for _ in range(page.last()):
+        page.key("ArrowRight")
+        rules += page.page.evaluate(linked_in_rules)
+    assert len(rules) >= 3 and not any(rules)
+    assert page.errors == []
+    page.close()
+
+
+def test_a_crowded_step_of_an_mlp_labels_no_edge_and_the_panel_lists_them(browser, tmp_path):
+    loss, _ = mlp_loss(penalty=True)
+    page = Page(browser, explore(loss, tmp_path / "mlp.html"))
+    page.go_to("Backward: v4 passes its gradient on")  # the weight decay's dot: 33 boxes
+    assert page.page.locator("#graph .edge.active").count() > 30
+    assert page.page.locator("#graph .edge-label").count() == 0
+    assert any("too many to label" in line for line in page.lines())
+    assert labels_cover_nothing(page) > 0  # and every step's labels are clear of the text
+    assert page.errors == []
+    page.close()
+
+
 def screenshots(out: Path) -> list[Path]:
     """The three screenshots of docs/explore.md, written into ``out``."""
     from playwright.sync_api import sync_playwright
@@ -368,6 +599,7 @@ def screenshots(out: Path) -> list[Path]:
         page = Page(b, explore(o, pages / "neuron.html"), width=1900, height=700)
         page.key("ArrowRight", 3)
         page.page.locator('#graph g.node[aria-label="details of x1w1"]').click()
+        page.page.mouse.move(0, 0)  # no box outlined by the pointer
         written.append(out / "explore-forward.png")
         page.page.screenshot(path=written[-1])
         page.go_to("Backward: x1w1 passes its gradient on")
@@ -377,6 +609,7 @@ def screenshots(out: Path) -> list[Path]:
         page = Page(b, explore(loss, pages / "mlp.html"), width=1500, height=900)
         page.go_to(r"Backward: [\d,]+ values of layer layers\.1 pass theirs on")
         page.page.locator('#graph g.node[aria-label="details of layers.1.neurons.3"]').click()
+        page.page.mouse.move(0, 0)
         written.append(out / "explore-mlp.png")
         page.page.screenshot(path=written[-1])
         page.close()

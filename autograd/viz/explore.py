@@ -50,6 +50,8 @@ MAX_BOX_LINES = 12
 MAX_MEMBERS = 200
 #: Values listed in the last step's table of gradients.
 MAX_FINAL_ROWS = 2000
+#: Edges of one step labelled in the picture at most; past it the panel alone lists them.
+MAX_EDGE_LABELS = 8
 
 _EDGE = re.compile(r"^\s*(\w+) -> (\w+)", re.MULTILINE)
 _COPY = re.compile(r"c\d+")
@@ -462,9 +464,17 @@ class _Story:
                 short = f"{self.short(d)} × {self.short(g)} = {self.short(product)}"
                 on_edge.setdefault((free or mine)[0], []).append((short, line))
         if step is not None:
+            crowded = len(on_edge) > MAX_EDGE_LABELS  # labels would hide the picture
             for k, said in on_edge.items():
                 label = said[0][0] if len(said) == 1 else f"{len(said)} products (see the panel)"
-                step.edges.append([k, label, "\n".join(line for _, line in said[:MAX_LINES])])
+                exact = "\n".join(line for _, line in said[:MAX_LINES])
+                step.edges.append([k, "" if crowded else label, exact])
+            if crowded:
+                lines.insert(
+                    1,
+                    f"{len(on_edge):,} edges carry these {_count(len(live), 'product')}: too many"
+                    " to label in the picture, so this panel lists them (the edges are dashed)",
+                )
         return lines
 
     def grad_updates(self, changed: list[int], acc: dict[int, float]) -> list[list[str]]:
