@@ -521,3 +521,66 @@ def test_non_finite_gradients_behind_a_gate_are_the_engines_and_then_stay_there(
             assert got == want.data and grads == [p.grad for p in params] == [-2.0, 0.0]
     assert sum("in a row" in str(c.message) for c in caught) == 1
     assert step.traces == 1  # not traced again
+
+
+# -- found by a code review ------------------------------------------------------------------
+
+
+def test_operand_tuples_of_a_rule_called_at_replay_keep_the_sign_of_a_zero():
+    from autograd.primitives import NaryPrimitive
+    from autograd.value import apply_nary
+
+    signs = NaryPrimitive(
+        "t_signs",
+        lambda xs: math.fsum(math.copysign(1.0, x) for x in xs),  # needs numbers: called
+        lambda xs: ([0.0 * x for x in xs],),
+    )
+    w = Value(2.0)
+    fn = lambda: apply_nary(signs, [w, 0.0]) * w + apply_nary(signs, [w, -0.0]) * w  # noqa: E731
+    step = compile(fn, [w])
+    assert compiled_step(step, [w]) == engine_step(fn, [w])
+
+
+def test_two_n_ary_primitives_of_one_name_are_two_rules():
+    from autograd.primitives import NaryPrimitive
+    from autograd.value import apply_nary
+
+    l1 = NaryPrimitive(
+        "t_norm", lambda xs: math.fsum(abs(x) for x in xs), lambda xs: ([1.0 for x in xs],)
+    )
+    l2 = NaryPrimitive(
+        "t_norm",
+        lambda xs: math.sqrt(math.fsum(x * x for x in xs)),
+        lambda xs: ([x / math.sqrt(math.fsum(t * t for t in xs)) for x in xs],),
+    )
+    xs = [Value(3.0), Value(-4.0)]
+    fn = lambda: apply_nary(l1, xs) + apply_nary(l2, xs) * 10.0  # noqa: E731
+    step = compile(fn, xs)
+    assert compiled_step(step, xs) == engine_step(fn, xs)
+
+
+def test_a_formula_function_named_like_a_builtin_does_not_replace_it():
+    ident = autograd.define_primitive(
+        "t_ident_zip", "zip(x)", "1.0", functions={"zip": lambda *a: a[0] if len(a) == 1 else []}
+    )
+    w = Value(3.0)
+    fn = lambda: ident(w) * w  # noqa: E731
+    step = compile(fn, [w])
+    w.grad = 123.0
+    assert compiled_step(step, [w]) == engine_step(fn, [w])
+
+
+def test_an_error_of_a_function_fn_reaches_only_on_another_branch_runs_on_the_engine():
+    def checked_log(x):
+        if x <= 0:
+            raise RuntimeError("checked_log of a non-positive number")
+        return math.log(x)
+
+    clog = autograd.define_primitive(
+        "t_clog", "checked_log(x)", "reciprocal(x)", functions={"checked_log": checked_log}
+    )
+    x = Value(2.0)
+    fn = lambda: clog(x) if x > 0 else x * x  # noqa: E731
+    step = compile(fn, [x])
+    x.data = -1.0  # the compiled code computes clog(-1) before it checks x > 0
+    assert compiled_step(step, [x]) == engine_step(fn, [x])

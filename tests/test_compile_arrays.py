@@ -324,3 +324,21 @@ def test_a_guarded_formula_and_a_builtin_function_stay_compiled():
         a.data = x
         assert_close(step, fn, [a])
     assert step.backend == "numpy" and len(calls) == traced + 3  # only engine() calls it
+
+
+def test_a_per_sample_equation_of_params_only_stays_on_the_arrays_with_float_grads():
+    # sigma ** 2 is computed in every sample's loss from params only: its derivative's
+    # where() over numbers is a 0-d array, which the sum over samples must take
+    rng = random.Random(0)
+    mu, sigma = Value(0.1), Value(1.3)
+    data = [rng.gauss(0, 1) for _ in range(40)]
+    fn = lambda: autograd.sum(  # noqa: E731
+        [(y - mu) * (y - mu) / (sigma**2 * 2.0) + sigma.log() for y in data]
+    )
+    calls = []
+    step = autograd.compile(lambda: calls.append(1) or fn(), [mu, sigma], backend="numpy")
+    assert step.backend == "numpy"
+    traced = len(calls)
+    assert_close(step, fn, [mu, sigma])
+    assert len(calls) == traced  # the compiled arrays answered: no run on the engine
+    assert type(mu.grad) is float and type(sigma.grad) is float

@@ -282,6 +282,11 @@ class _ArrayWriter(Writer):
             return f"np_{name}", exact()
         return f"np_{name}", _per_sample(fn)
 
+    def rule_name(self, p: Any, which: str) -> str:
+        if self.array:  # a rule called at replay takes numbers, not rows of them
+            raise _NotForArrays(f"{p.name}'s {which} is called as it is")
+        return super().rule_name(p, which)
+
     def switched(self, g: str, test: str) -> str:
         return f"_where({test}, {g}, 0.0)" if self.array else super().switched(g, test)
 
@@ -449,12 +454,15 @@ class _ArrayWriter(Writer):
 
 
 def _reduce(d: Any, g: Any, n: int) -> float:
-    """The sum over samples of the terms ``d * g`` (either may be one number for all)."""
+    """The sum over samples of the terms ``d * g`` (either may be one number for all: a
+    float, or a 0-d array from ``where`` over numbers), as a Python float."""
+    d = d if np.ndim(d) else float(d)
+    g = g if np.ndim(g) else float(g)
     if type(d) is np.ndarray:
         return float(d @ g) if type(g) is np.ndarray else float(d.sum()) * g
     if type(g) is np.ndarray:
         return d * float(g.sum())
-    return n * d * g
+    return float(n * d * g)
 
 
 def _rows(x: Any, n: int) -> list[float]:

@@ -51,6 +51,9 @@ _HELPERS = {
     "_isfinite": math.isfinite,
     "_sum": builtins.sum,
     "_mul": operator.mul,
+    # builtins the code calls, under names no formula's function can take
+    "_zip": zip,
+    "_tuple": tuple,
 }
 
 #: Terms per statement in a gradient sum (the compiler recurses once per term).
@@ -126,6 +129,7 @@ class Writer:
         self.tuples: dict[tuple, str] = {}  # n-ary operand groups passed to a rule, as code
         self.formulas_of: dict[int, Formulas] = {}  # each primitive's formulas, by id
         self.functions: dict[int, dict[str, str]] = {}
+        self.rule_names: dict[tuple[int, str], str] = {}  # n-ary rules called at replay
         self.rules: dict[tuple, _Rule | None] = {}  # n-ary rules by shape, as code
         self.operands: dict[Eqn, list[str]] = {}  # an n-ary equation's operands, as code
         self.inner: dict[Eqn, str] = {}  # an Activated equation's inner result, its variable
@@ -244,7 +248,7 @@ class Writer:
             else:
                 self.namespace[f"_K{j}"] = column
                 columns.append(f"_K{j}")
-        self.lines.append(f"_C = tuple(zip({', '.join(columns)}))")
+        self.lines.append(f"_C = _tuple(_zip({', '.join(columns)}))")
 
     def function(self) -> str:
         self.lines.append(f"return {self.value(self.program.out)}")
@@ -279,9 +283,21 @@ class Writer:
             return name
         return "None" if a is None else self.literal(a)  # type: ignore[arg-type]
 
-    def group(self, items: tuple, key: Any = None) -> str:
-        """A tuple of code items for calling an n-ary rule; made once, as a variable."""
-        key = items if key is None else key
+    def rule_name(self, p: NaryPrimitive, which: str) -> str:
+        """The name an n-ary rule (``forward`` or ``partials``) is bound to, one per rule
+        object: two primitives may share a name."""
+        key = (id(p), which)
+        name = self.rule_names.get(key)
+        if name is None:
+            readable = f"{p.name}_" if p.name.isidentifier() else ""  # if a name at all
+            name = self.rule_names[key] = f"_{which[0]}_{readable}{next(self.count)}"
+            self.namespace[name] = getattr(p, which)
+        return name
+
+    def group(self, items: tuple) -> str:
+        """A tuple of code items for calling an n-ary rule; made once, as a variable (by
+        its code: 0.0 and -0.0 are two tuples)."""
+        key = items
         text = self.tuples.get(key)
         if text is None:
             text = "(" + ", ".join(items) + ",)"
@@ -443,9 +459,8 @@ class Writer:
                 right = self.group(tuple(operands[j] for _, j in pairs))
                 return f"_sum(_map(_mul, {left}, {right}), {operands[start]})"
             return d.format(*operands)  # type: ignore[union-attr]
-        fname = f"_f_{p.name}"
-        self.namespace.setdefault(fname, p.forward)
-        args = ", ".join(self.group(tuple(map(self.value, g)), key=g) for g in e.groups)
+        fname = self.rule_name(p, "forward")
+        args = ", ".join(self.group(tuple(map(self.value, g))) for g in e.groups)
         return f"{fname}({args})"
 
     def guards(self) -> None:
@@ -516,7 +531,7 @@ class Writer:
         self.lines.append(f"_grads = ({', '.join(grads)},)")
         if self.gated:
             self.lines.append("if not _isfinite(_sum(_grads)): raise _NotFinite")
-        self.lines.append("for _param, _grad in zip(_P, _grads):")
+        self.lines.append("for _param, _grad in _zip(_P, _grads):")
         self.lines.append("    _param.grad = _grad")
 
     def total(
@@ -611,9 +626,9 @@ class Writer:
         rule = self.rule(p, "partials", e.sizes)  # type: ignore[arg-type]
         if rule is None:  # call the rule at replay, once for this equation
             name = f"P{next(self.count)}"
-            self.namespace.setdefault(f"_p_{p.name}", p.partials)
-            args = ", ".join(self.group(tuple(map(self.value, g)), key=g) for g in e.groups)
-            self.lines.append(f"{name} = (*_chain(_p_{p.name}({args})),)")
+            fname = self.rule_name(p, "partials")
+            args = ", ".join(self.group(tuple(map(self.value, g))) for g in e.groups)
+            self.lines.append(f"{name} = (*_chain({fname}({args})),)")
             codes: list[int | str] = [f"{name}[{i}]" for i in range(len(e.args))]
             operands: list[str] = []
         else:

@@ -145,7 +145,7 @@ class CompiledStep:
         self._variants: dict[tuple, _Variant | None] = {}
         self._variant: _Variant | None = None
         self._warned = False
-        self._not_finite = 0  # calls in a row whose gradients came out inf or nan
+        self._not_finite = 0  # calls in a row the compiled branch could not answer
         traced = trace.run(fn)
         self._install(self._build(traced), traced.signature)
 
@@ -166,16 +166,26 @@ class CompiledStep:
                 # Gradients came out inf or nan behind a gate: the engine's are the answer.
                 # Data that stays non-finite would pay for both on every call, so after a
                 # run of such calls the step stays on the engine.
-                self._not_finite += 1
-                if self._not_finite >= _MAX_NOT_FINITE:
-                    self._variant = self._variants[variant.signature] = None
-                    warnings.warn(
-                        f"compile: gradients of {self.fn!r} came out inf or nan "
-                        f"{_MAX_NOT_FINITE} calls in a row; this branch runs on the engine",
-                        RuntimeWarning,
-                        stacklevel=2,
-                    )
+                self._give_up(variant, "gradients came out inf or nan")
+            except Exception as error:  # noqa: BLE001 - the engine gives the answer
+                # A function fn reaches only on another branch (the checks come after the
+                # forward pass), or a rule that fails on these numbers: the engine decides,
+                # raising fn's own error if it is one; a run of them is said out loud.
+                self._give_up(variant, f"the compiled code raised {error!r}")
         return self._dynamic_step()
+
+    def _give_up(self, variant: _Variant, why: str) -> None:
+        """Count a call the compiled branch could not answer; after a run of them, the
+        branch stays on the engine (both would be paid for on every call), with a warning."""
+        self._not_finite += 1
+        if self._not_finite >= _MAX_NOT_FINITE:
+            self._variant = self._variants[variant.signature] = None
+            warnings.warn(
+                f"compile: {why} in {_MAX_NOT_FINITE} calls in a row of {self.fn!r}; "
+                "this branch runs on the engine",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     @property
     def source(self) -> str:
@@ -250,6 +260,8 @@ class CompiledStep:
         codegen_seconds = time.perf_counter() - start
         trace.warn_frozen_reads(traced, set(self.params).union(self.inputs), var_of)
         start = time.perf_counter()
+        # Not registered with linecache (as define_primitive's small rules are): a step's
+        # code can be megabytes, kept for good; step.source shows it.
         name = f"<autograd.compile: {program.nodes} nodes>"
         compiled = builtins.compile(code.source, name, "exec")
         namespace = {**code.namespace, "_P": self.params, "_I": self.inputs}
