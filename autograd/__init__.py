@@ -26,6 +26,7 @@ from .gradcheck import (
 )
 from .modes import AnomalyError, detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from .nary import dot
+from .nary import max as max  # public, not starred: see NOT_STARRED
 from .nary import sum as sum  # public, not starred: see NOT_STARRED
 from .primitives import PRIMITIVES, Primitive
 from .value import Value
@@ -57,7 +58,7 @@ __all__ = [
 ]
 # Public as well, but left out of __all__ so that ``from autograd import *`` shadows no
 # builtin: call them ``autograd.sum`` and ``autograd.compile``, as ``torch.sum``.
-NOT_STARRED = ("compile", "sum")
+NOT_STARRED = ("compile", "max", "sum")
 warn_if_shared()  # HIPS autograd in this environment: they cannot share the name
 
 try:  # one version, pyproject.toml's, as installed

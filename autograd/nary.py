@@ -1,4 +1,4 @@
-"""Sums and dot products of many Values as single nodes (the n-ary primitives)."""
+"""Sums, dot products and maxima of many Values as single nodes (the n-ary primitives)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from .primitives import NARY_PRIMITIVES
 from .value import Value, apply_nary
 
-# sum is public as autograd.sum, but a star import must not shadow the builtin
+# sum and max are public as autograd.sum and autograd.max, but a star import must not
+# shadow the builtins
 __all__ = ["dot"]
 
 _SUM = NARY_PRIMITIVES["sum"]
 _DOT = NARY_PRIMITIVES["dot"]
+_MAX = NARY_PRIMITIVES["max"]
 
 
 def sum(values: Iterable[Value | float], start: Value | float = 0.0) -> Value:  # noqa: A001
@@ -35,3 +37,21 @@ def dot(
     if len(xs) != len(ys):
         raise ValueError(f"dot: sequences differ in length ({len(xs)} and {len(ys)})")
     return apply_nary(_DOT, xs, ys, (start,))
+
+
+def max(values: Iterable[Value | float]) -> Value:  # noqa: A001
+    """The largest of ``values`` as one node; its gradient goes to that one (the first of
+    equals). Unlike the builtin ``max`` over Values, which compares them in Python, the
+    choice is made inside the node: ``autograd.compile`` recomputes it on every call
+    instead of checking comparisons.
+
+    >>> a, b = Value(1.0), Value(3.0)
+    >>> m = max([a, b, 2.0])
+    >>> m.backward()
+    >>> m.data, a.grad, b.grad
+    (3.0, 0.0, 1.0)
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("max: values is empty")
+    return apply_nary(_MAX, values)

@@ -233,11 +233,24 @@ def _sum(xs, start):
     return sum(xs, start[0])
 
 
+def _max_partials(xs):
+    # 1 for the largest (the first of equals, as max returns it), 0 for the rest; found by
+    # identity, which also works for Values (whose == is identity)
+    top, seen = max(xs), False
+    out = []
+    for x in xs:
+        hit = x is top and not seen
+        seen = seen or hit
+        out.append(1.0 if hit else 0.0)
+    return (out,)
+
+
 # fmt: off
 NARY_PRIMITIVES: dict[str, NaryPrimitive] = {p.name: p for p in [
     #              name    forward  d out / d (each operand, in order)
     NaryPrimitive("sum",  _sum,    lambda xs, start: ([1.0] * len(xs), (1.0,))),
     NaryPrimitive("dot",  _dot,    lambda xs, ys, start: (ys, xs, (1.0,))),
+    NaryPrimitive("max",  max,     _max_partials),  # the kink (which is largest) inside
 ]}
 # fmt: on
 

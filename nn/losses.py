@@ -121,30 +121,21 @@ def binary_cross_entropy_with_logits(
 
 
 def log_sum_exp(values: Scalars) -> Value:
-    """``log(sum(exp(v)))``, shifted by (about) the largest value so no exp overflows.
+    """``log(sum(exp(v)))``, shifted by the largest value so no exp overflows.
 
     The shift passes no gradient (``stop_gradient``): log-sum-exp and its gradient (the
-    softmax) do not depend on it. It is computed with Value operations, kept in the graph
-    and never read off as a float, so ``autograd.compile`` replays it exactly; and with
-    ``abs`` rather than comparisons (``max``), whose outcomes a compiled step would have to
-    check on every call and trace again whenever another logit comes out largest.
+    softmax) do not depend on it. It is ``autograd.max``, one node that chooses the largest
+    inside itself, kept in the graph and never read off as a float: ``autograd.compile``
+    replays it exactly, and needs no check of which logit is largest (the builtin ``max``
+    compares Values in Python, and a compiled step would trace again whenever another
+    logit came out largest).
     """
     vs = _values(_as_list(values, "values"))
     # Shift by the largest finite value; an inf or nan logit then gives what IEEE says.
     finite = [v for v in vs if -math.inf < v < math.inf]
-    m = _about_the_largest(finite).stop_gradient() if finite else 0.0
+    m = autograd.max(finite).stop_gradient() if finite else 0.0
     terms = [(v - m).exp() for v in vs]
     return autograd.sum(terms).log() + m
-
-
-def _about_the_largest(vs: list[Value]) -> Value:
-    """The largest of ``vs`` to a few units in the last place, without a comparison:
-    max(a, b) = a/2 + b/2 + |a/2 - b/2| (halves first: a + b could overflow)."""
-    m = vs[0]
-    for v in vs[1:]:
-        h, k = m * 0.5, v * 0.5
-        m = h + k + abs(h - k)
-    return m
 
 
 def cross_entropy(logits: Scalars, target_index: int) -> Value:

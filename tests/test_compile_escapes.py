@@ -247,9 +247,9 @@ def test_fn_with_arguments_is_refused_by_compile():
 
 
 def test_a_classifier_trained_with_cross_entropy_is_traced_once():
-    # The shift of log-sum-exp is computed with abs, not comparisons: no check flips when
-    # another logit comes out largest, so training stays compiled (it retraced on almost
-    # every step, and ran on the engine after max_traces).
+    # The shift of log-sum-exp is autograd.max, which chooses inside its node: no check
+    # flips when another logit comes out largest, so training stays compiled (with the
+    # builtin max it retraced on almost every step, and ran on the engine after max_traces).
     import random
 
     from nn import MLP

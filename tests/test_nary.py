@@ -44,3 +44,23 @@ def test_dot_rejects_mismatched_lengths_and_non_numbers():
         autograd.dot([Value(1.0)], [1.0, 2.0])
     with pytest.raises(TypeError, match="dot"):
         autograd.dot([Value(1.0)], ["a"])
+
+
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=6))
+def test_max_is_the_builtin_max_with_its_gradient_on_the_first_largest(xs):
+    vs = [Value(x) for x in xs]
+    m = autograd.max(vs)
+    m.backward()
+    assert m.data == max(xs) and m.parents == tuple(vs)
+    first = xs.index(max(xs))  # the builtin's choice among equals
+    assert [v.grad for v in vs] == [1.0 if i == first else 0.0 for i in range(len(xs))]
+
+
+def test_max_takes_numbers_too_and_refuses_nothing_to_choose_from():
+    a = Value(-1.0)
+    m = autograd.max([a, 0.5, -3.0])
+    m.backward()
+    assert (m.data, a.grad) == (0.5, 0.0)
+    with pytest.raises(ValueError, match="max: values is empty"):
+        autograd.max([])
+    assert "max" not in autograd.__all__  # a star import leaves the builtin alone
