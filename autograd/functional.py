@@ -226,7 +226,8 @@ def jacobian(
 
     ``mode="forward"`` takes one forward pass per input (a column each), ``"reverse"``
     one reverse pass per output (a row each): forward is cheaper for few inputs and many
-    outputs, reverse for many inputs and few outputs. Both give the same matrix.
+    outputs, reverse for many inputs and few outputs. Both give the same matrix, up to
+    rounding (the terms of an entry are added in another order).
 
     >>> jacobian(lambda v: [v[0] * v[1], v[0] + v[1]], [2.0, 3.0])
     [[3.0, 2.0], [1.0, 1.0]]

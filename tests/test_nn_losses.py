@@ -225,3 +225,11 @@ def test_losses_take_a_models_outputs_as_they_come():
 def test_hinge_loss_refuses_zero_one_labels_and_names_the_fix():
     with pytest.raises(ValueError, match=r"labels\[1\] = 0.*2 \* t - 1"):
         hinge_loss([Value(0.5), Value(-2.0)], [1, 0])
+
+
+def test_log_sum_exp_of_logits_of_very_different_sizes_is_the_largest():
+    # the shift is the largest logit exactly (a shift computed with abs lost it here)
+    from nn.losses import log_sum_exp
+
+    assert log_sum_exp([Value(1000.0), Value(-1e30)]).data == 1000.0
+    assert log_sum_exp([Value(1.0), Value(-1e17)]).data == 1.0

@@ -63,7 +63,8 @@ def write(program: Program, loop: Loop) -> Code | None:
 
 
 class _NotForArrays(Exception):
-    """A formula that ``where`` cannot express (``and``, ``or``, ``not``, ``a < b < c``)."""
+    """What array code cannot do as the floats do: a formula with ``and``, ``or``, ``not``,
+    ``a < b < c`` or ``**``, or an n-ary rule that must be called on numbers."""
 
 
 # -- the table's formulas, for arrays -------------------------------------------------------
@@ -76,7 +77,8 @@ _EXACT_IN_NUMPY: dict[str, Callable[[], Callable[..., Any]]] = {
     "abs": lambda: np.abs,
     "sqrt": lambda: np.sqrt,  # IEEE: correctly rounded, in numpy as in math
     "iszero": lambda: lambda x: np.equal(x, 0.0),
-    "reciprocal": lambda: lambda x: np.divide(1.0, x),  # +-inf at +-0, as the helper
+    # 1/x; at +-0 the helper gives +-inf, here errstate raises and the engine answers
+    "reciprocal": lambda: lambda x: np.divide(1.0, x),
 }
 
 
@@ -85,7 +87,7 @@ def _per_sample(fn: Callable[..., float]) -> Callable[..., Any]:
     same error (a domain error raises, and the call runs on the engine) as the engine's.
     numpy's own exp, log or tanh may differ from ``math``'s in the last place, which a
     derivative such as tanh's ``1 - out * out`` can make large, and a relu's test flip."""
-    ufuncs: dict[int, Any] = {}  # by the number of arguments of a call (max takes any)
+    ufuncs: dict[int, Any] = {}  # by the number of arguments of a call (a builtin may vary)
 
     def apply(*args: Any) -> Any:
         ufunc = ufuncs.get(len(args))

@@ -65,13 +65,16 @@ _MAX_EXPANDED = 400
 _MAX_INLINE = 16
 #: From how many products on a sum is written as ``_sum(_map(_mul, xs, ys), start)``.
 _MIN_MAPPED = 6
-#: The first letters of the generated code's own variables (``v3``, ``g3``, ``T7``, ...).
-_LOCAL_PREFIXES = frozenset("vgTPsahc")
+#: The letters before the number of the generated code's own variables (``v3``, ``g3``,
+#: ``T7``; the array backend's ``X1``, ``GS1``, ...).
+_LOCAL_PREFIXES = frozenset(
+    ["v", "g", "T", "P", "s", "a", "h", "c", "X", "W", "S", "A", "G", "D", "GS"]
+)
 
 
 @dataclass
 class Code:
-    """The written step: its source, the names it needs, its size."""
+    """The written step: its source and the names it needs."""
 
     source: str
     namespace: dict[str, object]
@@ -87,7 +90,8 @@ def write(program: Program, loop: Loop | None = None) -> Code:
 
 def _is_local_name(name: str) -> bool:
     """Whether ``name`` could clash with a variable of the generated code."""
-    return name.startswith("_") or (name[:1] in _LOCAL_PREFIXES and name[1:].isdigit())
+    letters = name.rstrip("0123456789")
+    return name.startswith("_") or (letters in _LOCAL_PREFIXES and letters != name)
 
 
 def _product(d: str, g: str) -> str:

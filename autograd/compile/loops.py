@@ -38,8 +38,7 @@ _SHARED = -1  # owner of an equation that more than one sample, or something els
 class Loop:
     """How to write a step as a loop over samples."""
 
-    batch: Eqn  #: the equation whose inputs are the samples' results (a loss's sum)
-    results: list[Var]  #: each sample's result, an input of ``batch``
+    results: list[Var]  #: each sample's result, an input of the batch (a loss's sum)
     template: list[Eqn]  #: one sample's equations, written over the loop variables
     result: Var  #: the template's result
     constants: list[Var]  #: the loop variables: the numbers that differ by sample
@@ -122,7 +121,6 @@ def plan(program: Program) -> Loop | None:
         slot_vars[slots[j]] = var
     template, result = _template(program, samples[0], made_by[results[0]], slot_vars)
     return Loop(
-        batch=batch,
         results=results,
         template=template,
         result=result,

@@ -66,8 +66,9 @@ def compile(  # noqa: A001 - autograd.compile, named as jax.jit and torch.compil
 
     ``backend="numpy"`` runs a loss summed over samples as array code along the sample
     axis (``autograd.compile.arrays``; ``pip install 'chainrule[fast]'``): several times
-    faster, and within a few units in the last place of the engine's numbers instead of
-    equal to them. ``step.backend`` says which one the branch in use runs.
+    faster: its forward pass is the engine's, its gradients are summed in another order
+    (within a few units in the last place of their largest terms, not equal).
+    ``step.backend`` says which one the branch in use runs.
 
     >>> from autograd import Value
     >>> a, b = Value(1.5), Value(-0.5)
