@@ -100,11 +100,9 @@ def plan(program: Program) -> Loop | None:
     rolled = above + [e for i in order for e in reversed(samples[i])] + below
     if len(rolled) != len(backward) or _consumers(rolled) != _consumers(backward):
         return None
-    depends: set[Eqn] = set()
-    made = {}
-    for e in eqns:
-        made[e.out] = e
-        if owner.get(e, _SHARED) >= 0 or any(made.get(v) in depends for v in e.vars()):
+    depends: set[Eqn] = set()  # the samples' equations and what is computed from them
+    for e in eqns:  # operands first, so a producer is decided before its consumers
+        if owner.get(e, _SHARED) >= 0 or any(made_by.get(v) in depends for v in e.vars()):
             depends.add(e)
     outside = [e for e in eqns if not owner.get(e, _SHARED) >= 0]
     # One loop variable per column of numbers: a sample's inputs, read by every neuron of a
